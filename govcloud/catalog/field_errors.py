@@ -1,0 +1,117 @@
+"""Turn pydantic's validation errors into 'what is wrong (what is allowed)' sentences."""
+
+from __future__ import annotations
+
+import types
+import typing
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from govcloud.catalog.errors import CatalogError, FieldPath
+from govcloud.catalog.model import ENDPOINT_PATTERN, SLUG_HELP, SLUG_PATTERN
+from govcloud.catalog.source import SourceFile
+
+PATTERN_HELP = {
+    SLUG_PATTERN: SLUG_HELP,
+    ENDPOINT_PATTERN: "'<group-or-host>', '<tenant>/<group-or-host>' or 'internet'",
+}
+
+
+def _inner_types(annotation: Any) -> list[Any]:
+    """The types a field may hold, through Optional, list[...], dict[..., ...], Annotated."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _inner_types(typing.get_args(annotation)[0])
+    if origin in (list, typing.Union, types.UnionType):
+        return [t for arg in typing.get_args(annotation) for t in _inner_types(arg)]
+    if origin is dict:
+        return _inner_types(typing.get_args(annotation)[1])
+    return [annotation]
+
+
+def _model_at(root: type[BaseModel], loc: FieldPath) -> type[BaseModel] | None:
+    """The model class that owns the value at `loc` (used to list allowed fields)."""
+    current: type[BaseModel] | None = root
+    for part in loc:
+        if current is None:
+            return None
+        if isinstance(part, int):
+            continue
+        field = next(
+            (f for name, f in current.model_fields.items() if (f.alias or name) == part), None
+        )
+        if field is None:
+            # A dict key (e.g. a zone name) rather than a field: stay on the value type.
+            continue
+        models = [
+            t
+            for t in _inner_types(field.annotation)
+            if isinstance(t, type) and issubclass(t, BaseModel)
+        ]
+        current = models[0] if models else None
+    return current
+
+
+def _allowed_fields(model: type[BaseModel] | None) -> str:
+    if model is None:
+        return ""
+    names = [f.alias or name for name, f in model.model_fields.items()]
+    return f" (allowed: {', '.join(names)})"
+
+
+def _sentence(root: type[BaseModel], err: ErrorDetails) -> str:
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    value = err.get("input")
+    loc = tuple(err["loc"])
+    if kind == "extra_forbidden":
+        return f"unknown field{_allowed_fields(_model_at(root, loc[:-1]))}"
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "string_pattern_mismatch":
+        pattern = str(ctx.get("pattern", ""))
+        return f"{value!r} is not allowed ({PATTERN_HELP.get(pattern, 'must match ' + pattern)})"
+    if kind in ("enum", "literal_error"):
+        return f"{value!r} is not allowed (allowed: {ctx.get('expected', '')})"
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        field = _model_at(root, loc[:-1])
+        bounds = _bounds(field, str(loc[-1])) if field else None
+        allowed = f"allowed: {bounds}" if bounds else err["msg"].lower()
+        return f"{value!r} is out of range ({allowed})"
+    if kind == "too_short":
+        return f"needs at least {ctx.get('min_length')} item(s)"
+    if kind == "value_error":
+        return f"{value!r}: {ctx.get('error', err['msg'])}"
+    return f"{err['msg']} (got {value!r})"
+
+
+def _bounds(model: type[BaseModel], name: str) -> str | None:
+    field = model.model_fields.get(name)
+    if field is None:
+        return None
+    low = high = None
+    for meta in field.metadata:
+        low = getattr(meta, "ge", low)
+        high = getattr(meta, "le", high)
+    if low is not None and high is not None:
+        return f"{low}-{high}"
+    if low is not None:
+        return f">= {low}"
+    return f"<= {high}" if high is not None else None
+
+
+def validation_errors(
+    source: SourceFile, root: type[BaseModel], exc: ValidationError
+) -> list[CatalogError]:
+    out = []
+    for err in exc.errors():
+        loc: FieldPath = tuple(
+            p.value if isinstance(p, Enum) else p for p in err["loc"] if isinstance(p, str | int)
+        )
+        # pydantic adds the validator name for Annotated unions: drop non-field parts.
+        loc = tuple(p for p in loc if not (isinstance(p, str) and "[" in p))
+        out.append(source.error(loc, _sentence(root, err)))
+    return out

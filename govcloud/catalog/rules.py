@@ -1,0 +1,353 @@
+"""Rules that need the whole catalog: references, address plan, approvals, quotas."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from govcloud.catalog.errors import CatalogError
+from govcloud.catalog.model import Platform, Sensitivity, Tenant, ZoneName
+from govcloud.catalog.source import SourceFile
+from govcloud.catalog.topology import (
+    INTERNET,
+    Topology,
+    assign_addresses,
+    replica_names,
+    resolve_endpoint,
+    split_endpoint,
+    zones_of,
+)
+from govcloud.catalog.usage import declared_usage
+
+EXCHANGE_ROLE = "exchange-gateway"
+
+
+@dataclass
+class Checked:
+    """A tenant with the file it came from."""
+
+    tenant: Tenant
+    source: SourceFile
+
+
+def _names(items: list[str]) -> str:
+    return ", ".join(items) if items else "none declared"
+
+
+def check_platform(platform: Platform, src: SourceFile) -> Iterator[CatalogError]:
+    zones = platform.zones
+    for missing in sorted(set(ZoneName) - set(zones), key=lambda z: z.value):
+        yield src.error(("zones",), f"zone {missing.value} is missing (every zone must be declared)")
+    items = sorted(zones.items(), key=lambda kv: kv[0].value)
+    for i, (name, zone) in enumerate(items):
+        supernet = ipaddress.IPv4Network(zone.supernet)
+        if not ipaddress.IPv4Network(zone.backbone.cidr).subnet_of(supernet):
+            yield src.error(
+                ("zones", name.value, "backbone", "cidr"),
+                f"{zone.backbone.cidr} is outside the zone's supernet ({zone.supernet})",
+            )
+        for other_name, other in items[i + 1 :]:
+            if supernet.overlaps(ipaddress.IPv4Network(other.supernet)):
+                yield src.error(
+                    ("zones", other_name.value, "supernet"),
+                    f"{other.supernet} overlaps zone {name.value} ({zone.supernet})",
+                )
+    internet_zones = [n.value for n, z in items if z.internet]
+    if ZoneName.intranet.value in internet_zones:
+        yield src.error(
+            ("zones", "intranet", "internet"),
+            "the intranet has no path to the internet (allowed: false)",
+        )
+    exit_ = platform.internet_exit
+    if exit_.zone.value not in internet_zones:
+        yield src.error(
+            ("internet_exit", "zone"),
+            f"{exit_.zone.value} is not a zone with internet: true (allowed: {_names(internet_zones)})",
+        )
+    elif exit_.zone in zones:
+        backbone = ipaddress.IPv4Network(zones[exit_.zone].backbone.cidr)
+        if ipaddress.IPv4Address(exit_.backbone_ip) not in backbone:
+            yield src.error(
+                ("internet_exit", "backbone_ip"),
+                f"{exit_.backbone_ip} is not on the {exit_.zone.value} backbone ({backbone})",
+            )
+    for key, items_ in (
+        ("images", [i.name for i in platform.images]),
+        ("flavors", [f.name for f in platform.flavors]),
+        ("volume_types", [v.name for v in platform.volume_types]),
+    ):
+        yield from _duplicates(src, (key,), items_)
+    if not any(v.encrypted for v in platform.volume_types):
+        yield src.error(
+            ("volume_types",),
+            "no encrypted volume type (level 3+ tenants need one: add encrypted: true)",
+        )
+    for zone_name, resolvers in platform.dns_resolvers.items():
+        mgmt = zones.get(ZoneName.management)
+        for j, ip in enumerate(resolvers):
+            if mgmt and ipaddress.IPv4Address(ip) not in ipaddress.IPv4Network(mgmt.supernet):
+                yield src.error(
+                    ("dns_resolvers", zone_name.value, j),
+                    f"{ip} is outside the management zone ({mgmt.supernet}): resolvers are platform services",
+                )
+    for j, baseline in enumerate(platform.baseline_flows):
+        if baseline.service not in platform.trust_services:
+            yield src.error(
+                ("baseline_flows", j, "service"),
+                f"{baseline.service.value} has no placement in trust_services",
+            )
+
+
+def _duplicates(src: SourceFile, path: tuple[str | int, ...], names: list[str]) -> Iterator[CatalogError]:
+    seen: set[str] = set()
+    for i, name in enumerate(names):
+        if name in seen:
+            yield src.error((*path, i, "name"), f"duplicate name {name!r} (names must be unique)")
+        seen.add(name)
+
+
+def check_tenant(platform: Platform, item: Checked) -> Iterator[CatalogError]:
+    tenant, src = item.tenant, item.source
+    if src.path.stem != tenant.slug:
+        yield src.error(("slug",), f"{tenant.slug!r} differs from the file name (allowed: {src.path.stem!r})")
+    if tenant.sensitivity is Sensitivity.classified:
+        yield src.error(
+            ("sensitivity",),
+            "classified (涉密) systems may not be placed on the shared e-government platform; "
+            "they belong on a separately approved classified network "
+            "(allowed: public, internal, sensitive)",
+        )
+    yield from _duplicates(src, ("networks",), [n.name for n in tenant.networks])
+    yield from _duplicates(src, ("hosts",), [h.name for h in tenant.hosts])
+    yield from _duplicates(src, ("flows",), [f.name for f in tenant.flows])
+    yield from _check_networks(platform, tenant, src)
+    yield from _check_hosts(platform, tenant, src)
+
+
+def _check_networks(platform: Platform, tenant: Tenant, src: SourceFile) -> Iterator[CatalogError]:
+    tenant_zones = [z.value for z in tenant.zones]
+    for i, net in enumerate(tenant.networks):
+        if net.zone not in tenant.zones:
+            yield src.error(
+                ("networks", i, "zone"),
+                f"tenant is not in zone {net.zone.value} (allowed: {_names(tenant_zones)})",
+            )
+        zone = platform.zones.get(net.zone)
+        if zone is None:
+            continue
+        cidr = ipaddress.IPv4Network(net.cidr)
+        if not cidr.subnet_of(ipaddress.IPv4Network(zone.supernet)):
+            yield src.error(
+                ("networks", i, "cidr"),
+                f"{net.cidr} is outside the {net.zone.value} supernet (allowed: inside {zone.supernet})",
+            )
+        if cidr.num_addresses < 16:
+            yield src.error(("networks", i, "cidr"), f"{net.cidr} is too small (allowed: /28 or larger)")
+
+
+def _check_hosts(platform: Platform, tenant: Tenant, src: SourceFile) -> Iterator[CatalogError]:
+    flavors = [f.name for f in platform.flavors]
+    images = [i.name for i in platform.images]
+    volume_types = {v.name: v for v in platform.volume_types}
+    networks = {n.name: n for n in tenant.networks}
+    replicas: dict[str, int] = {}
+    for i, host in enumerate(tenant.hosts):
+        for name in replica_names(host):
+            if name in replicas and replicas[name] != i:
+                yield src.error(("hosts", i, "name"), f"replica name {name} clashes with another host")
+            replicas[name] = i
+        if host.flavor not in flavors:
+            yield src.error(("hosts", i, "flavor"), f"{host.flavor!r} is not approved (allowed: {_names(flavors)})")
+        if host.image not in images:
+            yield src.error(("hosts", i, "image"), f"{host.image!r} is not approved (allowed: {_names(images)})")
+        host_zones = set()
+        for j, nic in enumerate(host.nics):
+            net = networks.get(nic.network)
+            if net is None:
+                yield src.error(
+                    ("hosts", i, "nics", j, "network"),
+                    f"unknown network {nic.network!r} (allowed: {_names(list(networks))})",
+                )
+                continue
+            host_zones.add(net.zone)
+            if net.zone not in tenant.zones:
+                yield src.error(
+                    ("hosts", i, "nics", j, "network"),
+                    f"{nic.network} is in zone {net.zone.value}, which the tenant does not have "
+                    f"(allowed: {_names([z.value for z in tenant.zones])})",
+                )
+            if nic.ip:
+                cidr = ipaddress.IPv4Network(net.cidr)
+                addr = ipaddress.IPv4Address(nic.ip)
+                usable = addr in cidr and addr not in (cidr.network_address, cidr.broadcast_address)
+                if not usable or addr == cidr.network_address + 1:
+                    yield src.error(
+                        ("hosts", i, "nics", j, "ip"),
+                        f"{nic.ip} is not a host address of {net.cidr} (allowed: .2 to the last "
+                        "but one; .1 is the router)",
+                    )
+                if host.count > 1:
+                    yield src.error(
+                        ("hosts", i, "nics", j, "ip"),
+                        "a fixed address cannot be shared by replicas (allowed: only with count: 1)",
+                    )
+        if len(host_zones) > 1 and host.role != EXCHANGE_ROLE:
+            yield src.error(
+                ("hosts", i, "nics"),
+                f"host is in {len(host_zones)} zones; only the {EXCHANGE_ROLE} role may be dual-homed",
+            )
+        for j, vol in enumerate(host.volumes):
+            vtype = volume_types.get(vol.type)
+            if vtype is None:
+                yield src.error(
+                    ("hosts", i, "volumes", j, "type"),
+                    f"unknown volume type {vol.type!r} (allowed: {_names(list(volume_types))})",
+                )
+            elif tenant.mlps_level >= 3 and not vtype.encrypted:
+                allowed = [v.name for v in platform.volume_types if v.encrypted]
+                yield src.error(
+                    ("hosts", i, "volumes", j, "type"),
+                    f"MLPS level {tenant.mlps_level} needs an encrypted volume type "
+                    f"(allowed: {_names(allowed)})",
+                )
+    _, problems = assign_addresses(tenant)
+    for problem in sorted(set(problems)):
+        yield src.error(("hosts",), problem)
+
+
+def check_address_plan(platform: Platform, items: list[Checked], platform_src: SourceFile) -> Iterator[CatalogError]:
+    """No two ranges anywhere in the catalog overlap (backbones included)."""
+    ranges: list[tuple[ipaddress.IPv4Network, str, SourceFile, tuple[str | int, ...]]] = []
+    for zone_name, zone in sorted(platform.zones.items(), key=lambda kv: kv[0].value):
+        ranges.append(
+            (
+                ipaddress.IPv4Network(zone.backbone.cidr),
+                f"the {zone_name.value} backbone",
+                platform_src,
+                ("zones", zone_name.value, "backbone", "cidr"),
+            )
+        )
+    for item in items:
+        for i, net in enumerate(item.tenant.networks):
+            ranges.append(
+                (
+                    ipaddress.IPv4Network(net.cidr),
+                    f"{item.tenant.slug} network {net.name}",
+                    item.source,
+                    ("networks", i, "cidr"),
+                )
+            )
+    ranges.sort(key=lambda r: (r[0].network_address, -r[0].prefixlen))
+    # After sorting by start address, any overlap shows up against the widest earlier range.
+    widest: tuple[ipaddress.IPv4Network, str, SourceFile, tuple[str | int, ...]] | None = None
+    for entry in ranges:
+        if widest is not None and widest[0].overlaps(entry[0]):
+            yield entry[2].error(entry[3], f"{entry[0]} overlaps {widest[1]} ({widest[0]})")
+        if widest is None or entry[0].broadcast_address > widest[0].broadcast_address:
+            widest = entry
+
+
+def check_flows(
+    platform: Platform, items: list[Checked], topology: Topology, broken: set[str]
+) -> Iterator[CatalogError]:
+    tenants = {i.tenant.slug for i in items}
+    for item in items:
+        tenant, src = item.tenant, item.source
+        for i, flow in enumerate(tenant.flows):
+            ends = {"from": flow.source, "to": flow.destination}
+            resolved = {}
+            for key, endpoint in ends.items():
+                if endpoint == INTERNET:
+                    continue
+                owner, name = split_endpoint(endpoint, tenant.slug)
+                if owner in broken:
+                    continue
+                if owner not in tenants:
+                    yield src.error(
+                        ("flows", i, key), f"unknown tenant {owner!r} (allowed: {_names(sorted(tenants))})"
+                    )
+                    continue
+                hosts = resolve_endpoint(topology, endpoint, tenant.slug)
+                if hosts is None:
+                    groups = topology.groups(owner)
+                    yield src.error(
+                        ("flows", i, key),
+                        f"{endpoint!r} names no host or group of {owner} (groups: {_names(groups)})",
+                    )
+                    continue
+                resolved[key] = (owner, hosts)
+            if flow.source == INTERNET and flow.destination == INTERNET:
+                yield src.error(("flows", i), "a flow cannot run from the internet to the internet")
+                continue
+            owners = {owner for owner, _ in resolved.values()}
+            if owners and tenant.slug not in owners:
+                yield src.error(
+                    ("flows", i), f"a flow must start or end in {tenant.slug}, the tenant that declares it"
+                )
+            yield from _internet_end(platform, src, i, flow.source, flow.destination, resolved)
+            if len(resolved) == 2:
+                (src_owner, src_hosts), (dst_owner, dst_hosts) = resolved["from"], resolved["to"]
+                crosses_zone = not (zones_of(src_hosts) & zones_of(dst_hosts))
+                crosses_tenant = src_owner != dst_owner
+                if (crosses_zone or crosses_tenant) and not flow.approval:
+                    what = "zone" if crosses_zone else "tenant"
+                    yield src.error(
+                        ("flows", i, "approval"),
+                        f"the flow crosses a {what} and needs an approval reference "
+                        "(allowed: the approving document's number, e.g. 杨管办发〔2024〕12号)",
+                    )
+
+
+def _internet_end(platform: Platform, src: SourceFile, i: int, source: str, destination: str, resolved: dict) -> Iterator[CatalogError]:
+    internet_zone = platform.internet_exit.zone
+    for key, endpoint in (("from", source), ("to", destination)):
+        if endpoint != INTERNET:
+            continue
+        other = resolved.get("to" if key == "from" else "from")
+        if other and internet_zone not in zones_of(other[1]):
+            yield src.error(
+                ("flows", i, key),
+                f"only hosts in the {internet_zone.value} reach the internet, through the unified exit",
+            )
+
+
+def check_quotas(platform: Platform, items: list[Checked], topology: Topology, platform_src: SourceFile) -> Iterator[CatalogError]:
+    totals: dict[str, int] = {}
+    for item in items:
+        usage = declared_usage(platform, item.tenant, topology)
+        quotas = item.tenant.quotas.model_dump()
+        for key, need in usage.items():
+            totals[key] = totals.get(key, 0) + quotas[key]
+            if quotas[key] < need:
+                yield item.source.error(
+                    ("quotas", key), f"{quotas[key]} is less than the tenant declares (allowed: >= {need})"
+                )
+    capacity = platform.capacity.model_dump()
+    for key, total in sorted(totals.items()):
+        if total > capacity[key]:
+            yield platform_src.error(
+                ("capacity", key),
+                f"tenants' quotas add up to {total}, more than the capacity {capacity[key]}",
+            )
+
+
+def check_placements(
+    platform: Platform, topology: Topology, src: SourceFile, broken: set[str]
+) -> Iterator[CatalogError]:
+    if platform.management_tenant in broken:
+        return
+    if platform.management_tenant not in topology.hosts:
+        yield src.error(("management_tenant",), f"no tenant file for {platform.management_tenant!r}")
+    for service, placement in sorted(platform.trust_services.items(), key=lambda kv: kv[0].value):
+        if placement.tenant != platform.management_tenant:
+            yield src.error(
+                ("trust_services", service.value, "tenant"),
+                f"trust services run in the management tenant (allowed: {platform.management_tenant})",
+            )
+        elif resolve_endpoint(topology, placement.group, placement.tenant) is None:
+            groups = topology.groups(placement.tenant)
+            yield src.error(
+                ("trust_services", service.value, "group"),
+                f"no host group {placement.group!r} in {placement.tenant} (groups: {_names(groups)})",
+            )
