@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-from govcloud import show_cmd, schema_cmd  # noqa: F401
+from govcloud import plan_cmd, schema_cmd, show_cmd  # noqa: F401

@@ -233,5 +233,13 @@ def build_topology(platform: Platform, tenants: dict[str, Tenant]) -> Topology:
             merged.setdefault(key, set()).update(rules)
     for slug in sorted(tenants):
         for group in topology.groups(slug):
-            topology.rules[(slug, group)] = sorted(merged.get((slug, group), set()))
+            topology.rules[(slug, group)] = _merge_same_rules(merged.get((slug, group), set()))
     return topology
+
+
+def _merge_same_rules(rules: set[SecurityRule]) -> list[SecurityRule]:
+    """Two flows opening the same port from the same address make one rule naming both."""
+    flows: dict[tuple[str, str, int | None, int | None, str], set[str]] = {}
+    for r in rules:
+        flows.setdefault((r.direction, r.protocol, r.port_min, r.port_max, r.remote_cidr), set()).add(r.flow)
+    return sorted(SecurityRule(*key, flow=",".join(sorted(names))) for key, names in flows.items())

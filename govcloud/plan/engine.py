@@ -1,0 +1,148 @@
+"""Run the real Pulumi program under Pulumi's mock engine and record every registration.
+
+The mock engine (pulumi.runtime.set_mocks) executes the program exactly as `pulumi up`
+would, but answers resource registrations and lookups locally. A MockMonitor subclass
+sees what MockResourceArgs does not carry: parent, provider, dependencies and which
+inputs are secret.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from google.protobuf import json_format
+from pulumi.runtime import settings
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks, set_mocks
+from pulumi.runtime.stack import run_in_stack
+from pulumi.runtime.sync_await import _sync_await
+
+SECRET = "[secret]"
+UNKNOWN = "[unknown]"
+_SIG = "4dabf18193072939515e22adb298388d"
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+_RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+_UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+def engine_urn(urn: str) -> str:
+    """The URN the real engine gives: the mock prefixes the root stack's type to children."""
+    return urn.replace("::pulumi:pulumi:Stack$", "::")
+
+
+@dataclass
+class Registration:
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    provider: str | None
+    custom: bool
+    inputs: dict[str, Any]
+    dependencies: list[str]
+
+
+@dataclass
+class Recording:
+    registrations: list[Registration] = field(default_factory=list)
+    lookups: list[dict[str, Any]] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+
+def mask(value: Any) -> Any:
+    """Plain JSON from Pulumi's wire form: secrets masked, resource references as URNs."""
+    if isinstance(value, dict):
+        sig = value.get(_SIG)
+        if sig == _SECRET_SIG:
+            return SECRET
+        if sig == _RESOURCE_SIG:
+            return {"resource": value.get("urn")}
+        return {k: mask(v) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        return [mask(v) for v in value]
+    if value == _UNKNOWN_VALUE:
+        return UNKNOWN
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # protobuf Struct numbers are doubles
+    return value
+
+
+class PlanMocks(Mocks):
+    """Deterministic answers: IDs derived from names, lookups from their arguments."""
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
+        state = dict(args.inputs)
+        if args.typ.startswith("pulumi:providers:"):
+            return f"{args.name}-provider-id", state
+        return f"{args.name}-id", state
+
+    def call(self, args: MockCallArgs) -> dict[Any, Any]:  # type: ignore[override]
+        # Mocks.call must return a dict here (a (dict, None) tuple breaks invokes).
+        token = args.token.rsplit(":", 1)[-1]
+        key = args.args.get("name") or args.args.get("cidr") or "lookup"
+        result = dict(args.args)
+        result["id"] = f"{token}-{key}"
+        return result
+
+
+class RecordingMonitor(MockMonitor):
+    def __init__(self, mocks: Mocks, recording: Recording, on_register: Callable[[int], None]) -> None:
+        super().__init__(mocks)
+        self.recording = recording
+        self.on_register = on_register
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        if request.type != STACK_TYPE:
+            self.recording.registrations.append(
+                Registration(
+                    urn=engine_urn(response.urn),
+                    type=request.type,
+                    name=request.name,
+                    parent=engine_urn(request.parent) if request.parent else None,
+                    # a provider reference is "<urn>::<id>"
+                    provider=engine_urn(request.provider.rsplit("::", 1)[0]) if request.provider else None,
+                    custom=bool(request.custom),
+                    inputs=mask(json_format.MessageToDict(request.object)),
+                    dependencies=sorted({engine_urn(d) for d in request.dependencies}),
+                )
+            )
+            self.on_register(len(self.recording.registrations))
+        return response
+
+    def Invoke(self, request: Any) -> Any:  # noqa: N802
+        response = super().Invoke(request)
+        self.recording.lookups.append(
+            {"token": request.tok, "args": mask(json_format.MessageToDict(request.args))}
+        )
+        return response
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802
+        if request.urn.split("::")[2] == STACK_TYPE:
+            self.recording.outputs = mask(json_format.MessageToDict(request.outputs))
+        return super().RegisterResourceOutputs(request)
+
+
+def run_offline(
+    program: Callable[[], None],
+    project: str,
+    stack: str,
+    config: dict[str, str],
+    secret_keys: list[str],
+    on_register: Callable[[int], None] = lambda n: None,
+) -> Recording:
+    """Run `program` as `pulumi up` would, against the mock engine; return what it registered."""
+    recording = Recording()
+    monitor = RecordingMonitor(PlanMocks(), recording, on_register)
+    # set_mocks makes a bare root stack; drop it so run_in_stack can build the real one,
+    # which registers the program's exports as the CLI's entry point does.
+    settings.set_root_resource(None)  # type: ignore[arg-type]
+    set_mocks(PlanMocks(), project=project, stack=stack, preview=False, monitor=monitor)
+    settings.set_root_resource(None)  # type: ignore[arg-type]
+    pulumi.runtime.set_all_config(config, secret_keys)
+    settings.SETTINGS.rpc_manager.clear()
+    _sync_await(run_in_stack(program))
+    return recording

@@ -1,0 +1,1 @@
+"""The govcloud Pulumi program: ComponentResources built from the catalog."""
