@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import BaseModel
 
 from govcloud.catalog.model import Platform, Tenant
 from govcloud.cli import app, out
 
-SCHEMAS = {"platform.schema.json": Platform, "tenant.schema.json": Tenant}
+SCHEMAS: dict[str, type[BaseModel]] = {"platform.schema.json": Platform, "tenant.schema.json": Tenant}
 
 
 def render_schemas() -> dict[str, str]:
@@ -23,7 +24,9 @@ def render_schemas() -> dict[str, str]:
 
 @app.command()
 def schema(
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Where to write the schemas.")] = Path("schema"),
+    out_dir: Annotated[
+        Path, typer.Option("--out", "-o", help="Where to write the schemas.")
+    ] = Path("schema"),
 ) -> None:
     """Write platform.schema.json and tenant.schema.json (JSON Schema) for editors.
 

@@ -94,8 +94,8 @@ class RecordingMonitor(MockMonitor):
         self.recording = recording
         self.on_register = on_register
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
-        response = super().RegisterResource(request)
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type != STACK_TYPE:
             self.recording.registrations.append(
                 Registration(
@@ -113,17 +113,17 @@ class RecordingMonitor(MockMonitor):
             self.on_register(len(self.recording.registrations))
         return response
 
-    def Invoke(self, request: Any) -> Any:  # noqa: N802
-        response = super().Invoke(request)
+    def Invoke(self, request: Any) -> Any:
+        response = super().Invoke(request)  # type: ignore[no-untyped-call]
         self.recording.lookups.append(
             {"token": request.tok, "args": mask(json_format.MessageToDict(request.args))}
         )
         return response
 
-    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802
+    def RegisterResourceOutputs(self, request: Any) -> Any:
         if request.urn.split("::")[2] == STACK_TYPE:
             self.recording.outputs = mask(json_format.MessageToDict(request.outputs))
-        return super().RegisterResourceOutputs(request)
+        return super().RegisterResourceOutputs(request)  # type: ignore[no-untyped-call]
 
 
 def run_offline(

@@ -1,0 +1,1 @@
+"""Benchmarks for govcloud (see bench/README.md)."""
