@@ -65,11 +65,11 @@ def plan(
             document = plan_catalog(loaded, stack=stack, on_register=progress)
     except CatalogInvalid as exc:
         for error in exc.errors:
-            err.print(str(error), markup=False, highlight=False)
+            err.print(str(error), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_USAGE) from None
     except DuplicateUrnsError as exc:
         for problem in exc.problems:
-            err.print(problem, markup=False, highlight=False)
+            err.print(problem, markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_USAGE) from None
     if out_file is not None:
         out_file.parent.mkdir(parents=True, exist_ok=True)

@@ -37,7 +37,9 @@ class Platform(pulumi.ComponentResource):
         self.backbones: dict[ZoneName, Backbone] = {}
         for zone_name, zone in sorted(platform.zones.items(), key=lambda kv: kv[0].value):
             net_name = settings.backbones.get(zone_name.value, zone.backbone.network)
-            found = openstack.networking.get_network_output(name=net_name, external=True, opts=pulumi.InvokeOutputOptions(parent=self))
+            found = openstack.networking.get_network_output(
+                name=net_name, external=True, opts=pulumi.InvokeOutputOptions(parent=self)
+            )
             self.backbones[zone_name] = Backbone(zone_name, found.id, net_name)
 
         self.exit_router = self._internet_exit(catalog, settings, child)

@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Sequence
+
 import pulumi
 import pulumi_openstack as openstack
+from pulumi_openstack.networking.outputs import RouterExternalFixedIp
 
 from govcloud.catalog.loader import Catalog
 from govcloud.catalog.model import Tenant as TenantSpec
 from govcloud.catalog.model import ZoneName
+from govcloud.catalog.topology import FIRST_HOST_OFFSET
 from stacks.platform import Platform
+
+
+def service_pool(cidr: str) -> tuple[str, str]:
+    """The addresses Neutron may hand out by itself: .2-.9 (hosts use fixed ones from .10)."""
+    network = ipaddress.IPv4Network(cidr)
+    first = network.network_address + 2
+    last = network.network_address + FIRST_HOST_OFFSET - 1
+    return str(first), str(last)
+
+
+def gateway_address(fixed_ips: Sequence[RouterExternalFixedIp]) -> str:
+    if not fixed_ips or not fixed_ips[0].ip_address:
+        raise ValueError("the router has no address on its backbone")
+    return fixed_ips[0].ip_address
 
 
 class TenantZoneNetwork(pulumi.ComponentResource):
@@ -59,6 +78,11 @@ class TenantZoneNetwork(pulumi.ComponentResource):
                 cidr=net.cidr,
                 ip_version=4,
                 enable_dhcp=True,
+                # Neutron's own ports (DHCP) take .2-.9; hosts get fixed addresses from .10.
+                allocation_pools=[
+                    openstack.networking.SubnetAllocationPoolArgs(start=pool_start, end=pool_end)
+                    for pool_start, pool_end in [service_pool(net.cidr)]
+                ],
                 dns_nameservers=list(resolvers),
                 tags=tags,
                 opts=child,
@@ -71,4 +95,13 @@ class TenantZoneNetwork(pulumi.ComponentResource):
             )
             self.networks[net.name] = network
             self.subnets[net.name] = subnet
+            if zone == catalog.platform.internet_exit.zone:
+                # No SNAT on tenant routers: the exit router needs a route back to each subnet.
+                openstack.networking.RouterRoute(
+                    f"{spec.slug}-{net.name}-exit-route",
+                    router_id=platform.exit_router.id,
+                    destination_cidr=net.cidr,
+                    next_hop=self.router.external_fixed_ips.apply(gateway_address),
+                    opts=child,
+                )
         self.register_outputs({"routerId": self.router.id})

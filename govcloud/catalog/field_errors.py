@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import types
 import typing
+from datetime import date
 from enum import Enum
 from typing import Any
 
@@ -11,13 +12,29 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from govcloud.catalog.errors import CatalogError, FieldPath
-from govcloud.catalog.model import ENDPOINT_PATTERN, SLUG_HELP, SLUG_PATTERN
+from govcloud.catalog.model import EMAIL_PATTERN, ENDPOINT_PATTERN, SLUG_HELP, SLUG_PATTERN
 from govcloud.catalog.source import SourceFile
 
 PATTERN_HELP = {
     SLUG_PATTERN: SLUG_HELP,
     ENDPOINT_PATTERN: "'<group-or-host>', '<tenant>/<group-or-host>' or 'internet'",
+    EMAIL_PATTERN: "an e-mail address such as it@finance.example.gov.cn",
 }
+
+# pydantic error types for a value of the wrong kind -> what the field takes instead.
+TYPE_HELP = {
+    "string_type": "text",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "dict_type": "a mapping of fields",
+    "model_type": "a mapping of fields",
+    "model_attributes_type": "a mapping of fields",
+    "list_type": "a list",
+}
+MAX_SHOWN = 60
 
 
 def _inner_types(annotation: Any) -> list[Any]:
@@ -62,6 +79,12 @@ def _allowed_fields(model: type[BaseModel] | None) -> str:
     return f" (allowed: {', '.join(names)})"
 
 
+def _show(value: Any) -> str:
+    """A value as the user wrote it, cut short: a whole mapping would not fit on a line."""
+    text = value.isoformat() if isinstance(value, date) else repr(value)
+    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 3] + "..."
+
+
 def _sentence(root: type[BaseModel], err: ErrorDetails) -> str:
     kind = err["type"]
     ctx = err.get("ctx") or {}
@@ -71,21 +94,28 @@ def _sentence(root: type[BaseModel], err: ErrorDetails) -> str:
         return f"unknown field{_allowed_fields(_model_at(root, loc[:-1]))}"
     if kind == "missing":
         return "required field is missing"
+    if kind in TYPE_HELP:
+        if value is None:
+            return f"no value is given (allowed: {TYPE_HELP[kind]})"
+        hint = "; put it in quotes for YAML to read it as text" if kind == "string_type" else ""
+        return f"{_show(value)} is the wrong kind of value (allowed: {TYPE_HELP[kind]}{hint})"
+    if kind == "string_too_short":
+        return f"{_show(value)} is too short (allowed: at least {ctx.get('min_length')} character(s))"
     if kind == "string_pattern_mismatch":
         pattern = str(ctx.get("pattern", ""))
-        return f"{value!r} is not allowed ({PATTERN_HELP.get(pattern, 'must match ' + pattern)})"
+        return f"{_show(value)} is not allowed ({PATTERN_HELP.get(pattern, 'must match ' + pattern)})"
     if kind in ("enum", "literal_error"):
-        return f"{value!r} is not allowed (allowed: {ctx.get('expected', '')})"
+        return f"{_show(value)} is not allowed (allowed: {ctx.get('expected', '')})"
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         field = _model_at(root, loc[:-1])
         bounds = _bounds(field, str(loc[-1])) if field else None
         allowed = f"allowed: {bounds}" if bounds else err["msg"].lower()
-        return f"{value!r} is out of range ({allowed})"
+        return f"{_show(value)} is out of range ({allowed})"
     if kind == "too_short":
         return f"needs at least {ctx.get('min_length')} item(s)"
     if kind == "value_error":
-        return f"{value!r}: {ctx.get('error', err['msg'])}"
-    return f"{err['msg']} (got {value!r})"
+        return f"{_show(value)}: {ctx.get('error', err['msg'])}"
+    return f"{err['msg']} (got {_show(value)})"
 
 
 def _bounds(model: type[BaseModel], name: str) -> str | None:

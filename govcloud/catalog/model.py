@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -17,6 +17,7 @@ SLUG_PATTERN = r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$"
 SLUG_HELP = "lowercase letters, digits and '-', 2-32 characters, starting with a letter"
 PORT_PATTERN = r"^(\d{1,5})(-(\d{1,5}))?/(tcp|udp)$|^icmp$"
 ENDPOINT_PATTERN = r"^internet$|^([a-z][a-z0-9-]{0,30}[a-z0-9]/)?[a-z][a-z0-9-]{0,30}[a-z0-9]$"
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN, description=f"Identifier: {SLUG_HELP}.")]
 
@@ -77,13 +78,13 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class ZoneName(str, Enum):
+class ZoneName(StrEnum):
     intranet = "intranet"
     extranet = "extranet"
     management = "management"
 
 
-class Sensitivity(str, Enum):
+class Sensitivity(StrEnum):
     public = "public"
     internal = "internal"
     sensitive = "sensitive"
@@ -139,7 +140,7 @@ class VolumeType(Strict):
     description: str = ""
 
 
-class TrustService(str, Enum):
+class TrustService(StrEnum):
     identity = "identity"
     authorization = "authorization"
     audit_log = "audit-log"
@@ -190,7 +191,7 @@ class Platform(Strict):
 class Owner(Strict):
     department: str = Field(description="The owning department, e.g. 财政局.")
     contact: str
-    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    email: str = Field(pattern=EMAIL_PATTERN)
 
 
 class NetworkSpec(Strict):
@@ -253,8 +254,6 @@ class Flow(Strict):
         description="Approval reference; required when the flow crosses a zone or a tenant.",
     )
     purpose: str = ""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 class Tenant(Strict):

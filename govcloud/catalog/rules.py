@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from govcloud.catalog.errors import CatalogError
-from govcloud.catalog.model import Platform, Sensitivity, Tenant, ZoneName
+from govcloud.catalog.model import HostSpec, Platform, Sensitivity, Tenant, ZoneName
 from govcloud.catalog.source import SourceFile
 from govcloud.catalog.topology import (
     INTERNET,
+    HostInstance,
     Topology,
     assign_addresses,
     replica_names,
@@ -99,7 +100,24 @@ def check_platform(platform: Platform, src: SourceFile) -> Iterator[CatalogError
             )
 
 
-def _duplicates(src: SourceFile, path: tuple[str | int, ...], names: list[str]) -> Iterator[CatalogError]:
+def _replica_clash(
+    src: SourceFile, i: int, hosts: list[HostSpec], replicas: dict[str, int]
+) -> Iterator[CatalogError]:
+    """Replica names (web-1, web-2, ...) must not clash with another host's names.
+
+    A host whose very name repeats an earlier one is already reported as a duplicate.
+    """
+    host = hosts[i]
+    clashes = [n for n in replica_names(host) if n in replicas and replicas[n] != i]
+    if clashes and all(h.name != host.name for h in hosts[:i]):
+        yield src.error(("hosts", i, "name"), f"replica name {clashes[0]} clashes with another host")
+    for name in replica_names(host):
+        replicas.setdefault(name, i)
+
+
+def _duplicates(
+    src: SourceFile, path: tuple[str | int, ...], names: list[str]
+) -> Iterator[CatalogError]:
     seen: set[str] = set()
     for i, name in enumerate(names):
         if name in seen:
@@ -153,14 +171,15 @@ def _check_hosts(platform: Platform, tenant: Tenant, src: SourceFile) -> Iterato
     networks = {n.name: n for n in tenant.networks}
     replicas: dict[str, int] = {}
     for i, host in enumerate(tenant.hosts):
-        for name in replica_names(host):
-            if name in replicas and replicas[name] != i:
-                yield src.error(("hosts", i, "name"), f"replica name {name} clashes with another host")
-            replicas[name] = i
+        yield from _replica_clash(src, i, tenant.hosts, replicas)
         if host.flavor not in flavors:
-            yield src.error(("hosts", i, "flavor"), f"{host.flavor!r} is not approved (allowed: {_names(flavors)})")
+            yield src.error(
+                ("hosts", i, "flavor"), f"{host.flavor!r} is not approved (allowed: {_names(flavors)})"
+            )
         if host.image not in images:
-            yield src.error(("hosts", i, "image"), f"{host.image!r} is not approved (allowed: {_names(images)})")
+            yield src.error(
+                ("hosts", i, "image"), f"{host.image!r} is not approved (allowed: {_names(images)})"
+            )
         host_zones = set()
         for j, nic in enumerate(host.nics):
             net = networks.get(nic.network)
@@ -216,35 +235,58 @@ def _check_hosts(platform: Platform, tenant: Tenant, src: SourceFile) -> Iterato
         yield src.error(("hosts",), problem)
 
 
-def check_address_plan(platform: Platform, items: list[Checked], platform_src: SourceFile) -> Iterator[CatalogError]:
-    """No two ranges anywhere in the catalog overlap (backbones included)."""
-    ranges: list[tuple[ipaddress.IPv4Network, str, SourceFile, tuple[str | int, ...]]] = []
-    for zone_name, zone in sorted(platform.zones.items(), key=lambda kv: kv[0].value):
-        ranges.append(
-            (
-                ipaddress.IPv4Network(zone.backbone.cidr),
-                f"the {zone_name.value} backbone",
-                platform_src,
-                ("zones", zone_name.value, "backbone", "cidr"),
-            )
+@dataclass(frozen=True)
+class _Range:
+    net: ipaddress.IPv4Network
+    label: str
+    source: SourceFile
+    path: tuple[str | int, ...]
+    fixed: bool  # a backbone: it exists already, so an overlap is the tenant network's fault
+
+
+def _ranges(platform: Platform, items: list[Checked], platform_src: SourceFile) -> list[_Range]:
+    out = [
+        _Range(
+            ipaddress.IPv4Network(zone.backbone.cidr),
+            f"the {zone_name.value} backbone",
+            platform_src,
+            ("zones", zone_name.value, "backbone", "cidr"),
+            fixed=True,
         )
+        for zone_name, zone in sorted(platform.zones.items(), key=lambda kv: kv[0].value)
+    ]
     for item in items:
         for i, net in enumerate(item.tenant.networks):
-            ranges.append(
-                (
+            out.append(
+                _Range(
                     ipaddress.IPv4Network(net.cidr),
                     f"{item.tenant.slug} network {net.name}",
                     item.source,
                     ("networks", i, "cidr"),
+                    fixed=False,
                 )
             )
-    ranges.sort(key=lambda r: (r[0].network_address, -r[0].prefixlen))
-    # After sorting by start address, any overlap shows up against the widest earlier range.
-    widest: tuple[ipaddress.IPv4Network, str, SourceFile, tuple[str | int, ...]] | None = None
+    return out
+
+
+def check_address_plan(
+    platform: Platform, items: list[Checked], platform_src: SourceFile
+) -> Iterator[CatalogError]:
+    """No two ranges anywhere in the catalog overlap (backbones included).
+
+    Each overlap is reported once, on the narrower (or later) range, unless that one is a
+    backbone: then on the tenant network that runs into it.
+    """
+    ranges = _ranges(platform, items, platform_src)
+    # Widest first among ranges that start together, so an overlap shows up against the
+    # widest earlier range.
+    ranges.sort(key=lambda r: (r.net.network_address, r.net.prefixlen, not r.fixed))
+    widest: _Range | None = None
     for entry in ranges:
-        if widest is not None and widest[0].overlaps(entry[0]):
-            yield entry[2].error(entry[3], f"{entry[0]} overlaps {widest[1]} ({widest[0]})")
-        if widest is None or entry[0].broadcast_address > widest[0].broadcast_address:
+        if widest is not None and widest.net.overlaps(entry.net):
+            culprit, other = (widest, entry) if entry.fixed and not widest.fixed else (entry, widest)
+            yield culprit.source.error(culprit.path, f"{culprit.net} overlaps {other.label} ({other.net})")
+        if widest is None or entry.net.broadcast_address > widest.net.broadcast_address:
             widest = entry
 
 
@@ -256,11 +298,11 @@ def check_flows(
         tenant, src = item.tenant, item.source
         for i, flow in enumerate(tenant.flows):
             ends = {"from": flow.source, "to": flow.destination}
-            resolved = {}
+            resolved: Resolved = {}
             for key, endpoint in ends.items():
                 if endpoint == INTERNET:
                     continue
-                owner, name = split_endpoint(endpoint, tenant.slug)
+                owner, _ = split_endpoint(endpoint, tenant.slug)
                 if owner in broken:
                     continue
                 if owner not in tenants:
@@ -288,7 +330,9 @@ def check_flows(
             yield from _internet_end(platform, src, i, flow.source, flow.destination, resolved)
             if len(resolved) == 2:
                 (src_owner, src_hosts), (dst_owner, dst_hosts) = resolved["from"], resolved["to"]
-                crosses_zone = not (zones_of(src_hosts) & zones_of(dst_hosts))
+                src_zones, dst_zones = zones_of(src_hosts), zones_of(dst_hosts)
+                # A side without zones has no NIC on a known network: that is reported already.
+                crosses_zone = bool(src_zones and dst_zones) and not (src_zones & dst_zones)
                 crosses_tenant = src_owner != dst_owner
                 if (crosses_zone or crosses_tenant) and not flow.approval:
                     what = "zone" if crosses_zone else "tenant"
@@ -299,7 +343,12 @@ def check_flows(
                     )
 
 
-def _internet_end(platform: Platform, src: SourceFile, i: int, source: str, destination: str, resolved: dict) -> Iterator[CatalogError]:
+Resolved = dict[str, tuple[str, list[HostInstance]]]
+
+
+def _internet_end(
+    platform: Platform, src: SourceFile, i: int, source: str, destination: str, resolved: Resolved
+) -> Iterator[CatalogError]:
     internet_zone = platform.internet_exit.zone
     for key, endpoint in (("from", source), ("to", destination)):
         if endpoint != INTERNET:
@@ -312,7 +361,9 @@ def _internet_end(platform: Platform, src: SourceFile, i: int, source: str, dest
             )
 
 
-def check_quotas(platform: Platform, items: list[Checked], topology: Topology, platform_src: SourceFile) -> Iterator[CatalogError]:
+def check_quotas(
+    platform: Platform, items: list[Checked], topology: Topology, platform_src: SourceFile
+) -> Iterator[CatalogError]:
     totals: dict[str, int] = {}
     for item in items:
         usage = declared_usage(platform, item.tenant, topology)

@@ -152,7 +152,7 @@ def resolve_endpoint(
 
 def facing_addresses(hosts: Iterable[HostInstance], zones: frozenset[ZoneName]) -> list[str]:
     """/32s of the hosts' NICs in `zones` (all NICs when the ends share no zone)."""
-    out = set()
+    out: set[str] = set()
     for host in hosts:
         nics = [n for n in host.nics if n.zone in zones] or list(host.nics)
         out.update(f"{n.ip}/32" for n in nics)

@@ -26,11 +26,8 @@ _SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 _RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
 _UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 STACK_TYPE = "pulumi:pulumi:Stack"
-
-
-def engine_urn(urn: str) -> str:
-    """The URN the real engine gives: the mock prefixes the root stack's type to children."""
-    return urn.replace("::pulumi:pulumi:Stack$", "::")
+ROUTER_TYPE = "openstack:networking/router:Router"
+COMPUTED = "[computed]"
 
 
 @dataclass
@@ -75,9 +72,12 @@ class PlanMocks(Mocks):
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
         state = dict(args.inputs)
-        if args.typ.startswith("pulumi:providers:"):
-            return f"{args.name}-provider-id", state
-        return f"{args.name}-id", state
+        kind = args.typ.rsplit(":", 1)[-1].lower()
+        if args.typ == ROUTER_TYPE and "externalFixedIps" not in state:
+            # Neutron picks the gateway address on create; the plan can only name it.
+            state["externalFixedIps"] = [{"ipAddress": COMPUTED, "subnetId": COMPUTED}]
+        # The type in the ID keeps references unambiguous (a host and a group may share a name).
+        return f"{args.name}-{kind}-id", state
 
     def call(self, args: MockCallArgs) -> dict[Any, Any]:  # type: ignore[override]
         # Mocks.call must return a dict here (a (dict, None) tuple breaks invokes).
@@ -94,20 +94,31 @@ class RecordingMonitor(MockMonitor):
         self.recording = recording
         self.on_register = on_register
 
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """URNs as the real engine makes them: every ancestor's type, but not the root stack's.
+
+        (MockMonitor keeps only the parent's own type, which can hide or invent duplicates.)
+        """
+        if parent:
+            parent_type = parent.split("::")[2]
+            if parent_type != STACK_TYPE:
+                type_ = f"{parent_type}${type_}"
+        return "urn:pulumi:" + "::".join([settings.get_stack(), settings.get_project(), type_, name])
+
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type != STACK_TYPE:
             self.recording.registrations.append(
                 Registration(
-                    urn=engine_urn(response.urn),
+                    urn=response.urn,
                     type=request.type,
                     name=request.name,
-                    parent=engine_urn(request.parent) if request.parent else None,
+                    parent=request.parent or None,
                     # a provider reference is "<urn>::<id>"
-                    provider=engine_urn(request.provider.rsplit("::", 1)[0]) if request.provider else None,
+                    provider=request.provider.rsplit("::", 1)[0] if request.provider else None,
                     custom=bool(request.custom),
                     inputs=mask(json_format.MessageToDict(request.object)),
-                    dependencies=sorted({engine_urn(d) for d in request.dependencies}),
+                    dependencies=sorted(set(request.dependencies)),
                 )
             )
             self.on_register(len(self.recording.registrations))
@@ -115,8 +126,9 @@ class RecordingMonitor(MockMonitor):
 
     def Invoke(self, request: Any) -> Any:
         response = super().Invoke(request)  # type: ignore[no-untyped-call]
+        result = json_format.MessageToDict(getattr(response, "return"))
         self.recording.lookups.append(
-            {"token": request.tok, "args": mask(json_format.MessageToDict(request.args))}
+            {"token": request.tok, "args": mask(json_format.MessageToDict(request.args)), "id": result.get("id")}
         )
         return response
 
