@@ -26,7 +26,11 @@ GROUP_EVERY = 10
 
 
 class BareMocks(Mocks):
+    def __init__(self) -> None:
+        self.registered = 0
+
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
+        self.registered += 1
         return f"{args.name}-id", dict(args.inputs)
 
     def call(self, args: MockCallArgs) -> dict[Any, Any]:  # type: ignore[override]
@@ -56,13 +60,16 @@ def program(count: int) -> None:
 
 def run(count: int) -> dict[str, float]:
     imported = time.perf_counter()
-    set_mocks(BareMocks(), project="bench", stack="bench", preview=False)
+    mocks = BareMocks()
+    set_mocks(mocks, project="bench", stack="bench", preview=False)
     settings = pulumi.runtime.settings.SETTINGS
     settings.rpc_manager.clear()
     settings.outputs.clear()
     _sync_await(run_pulumi_func(lambda: program(count)))
     done = time.perf_counter()
-    return {"resources": count, "import_s": imported - T0, "engine_s": done - imported}
+    if mocks.registered != count:
+        raise SystemExit(f"registered {mocks.registered} resources, expected {count}")
+    return {"resources": mocks.registered, "import_s": imported - T0, "engine_s": done - imported}
 
 
 def main(argv: list[str]) -> int:

@@ -148,6 +148,8 @@ def generate(source: Path, dest: Path, shape: Shape) -> Path:
     safe = YAML(typ="safe", pure=True)
     safe.default_flow_style = False
     safe.allow_unicode = True
+    # keep the fields in the order written (ruamel annotates this attribute as None)
+    safe.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
     totals: dict[str, int] = dict(safe.load((source / "tenants" / "mgmt.yaml").read_text("utf-8"))["quotas"])
     for index in range(shape.tenants):
         doc = tenant(index, shape)

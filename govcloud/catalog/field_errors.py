@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from datetime import date
@@ -35,6 +36,9 @@ TYPE_HELP = {
     "list_type": "a list",
 }
 MAX_SHOWN = 60
+# Parts pydantic adds to an error's location that are no field: '[key]' for a dict key, and
+# validator names such as 'function-after[_check_network(), str]' for union members.
+PYDANTIC_LOC_PART = re.compile(r"^\[key\]$|^[a-z-]+\[.*\]$")
 
 
 def _inner_types(annotation: Any) -> list[Any]:
@@ -141,7 +145,6 @@ def validation_errors(
         loc: FieldPath = tuple(
             p.value if isinstance(p, Enum) else p for p in err["loc"] if isinstance(p, str | int)
         )
-        # pydantic adds the validator name for Annotated unions: drop non-field parts.
-        loc = tuple(p for p in loc if not (isinstance(p, str) and "[" in p))
+        loc = tuple(p for p in loc if not (isinstance(p, str) and PYDANTIC_LOC_PART.match(p)))
         out.append(source.error(loc, _sentence(root, err)))
     return out

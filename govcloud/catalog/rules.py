@@ -22,6 +22,8 @@ from govcloud.catalog.topology import (
 from govcloud.catalog.usage import declared_usage
 
 EXCHANGE_ROLE = "exchange-gateway"
+# A flow's resolved ends: "from"/"to" -> (owning tenant, its hosts).
+Resolved = dict[str, tuple[str, list[HostInstance]]]
 
 
 @dataclass
@@ -341,9 +343,6 @@ def check_flows(
                         f"the flow crosses a {what} and needs an approval reference "
                         "(allowed: the approving document's number, e.g. 杨管办发〔2024〕12号)",
                     )
-
-
-Resolved = dict[str, tuple[str, list[HostInstance]]]
 
 
 def _internet_end(

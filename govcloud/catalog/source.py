@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap, CommentedSeq, merge_attrib
 from ruamel.yaml.constructor import ConstructorError, DuplicateKeyError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.reader import ReaderError
@@ -38,7 +38,7 @@ class SourceFile:
         for part in path:
             key = _key_in(node, part)
             if key is not None:
-                line = node.lc.key(key)[0] + 1
+                line = _key_line(node, key) or line
                 node = node[key]
             elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
                 line = node.lc.item(part)[0] + 1
@@ -61,6 +61,17 @@ def _key_in(node: Any, part: str | int) -> Any:
     if part in node:
         return part
     return next((k for k in node if str(k) == part), None)
+
+
+def _key_line(node: CommentedMap, key: Any) -> int | None:
+    """The line of `key`, also when it comes from a mapping merged in with `<<: *anchor`."""
+    if key in node.lc.data:
+        return int(node.lc.key(key)[0]) + 1
+    for entry in getattr(node, merge_attrib, []):
+        merged = entry[1] if isinstance(entry, tuple) else entry  # (position, map) in older ruamel
+        if isinstance(merged, CommentedMap) and key in merged:
+            return _key_line(merged, key)
+    return None
 
 
 def _plain(node: Any) -> Any:

@@ -8,7 +8,9 @@ inputs are secret.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -138,6 +140,31 @@ class RecordingMonitor(MockMonitor):
         return super().RegisterResourceOutputs(request)  # type: ignore[no-untyped-call]
 
 
+# Pulumi's runtime allocates a few hundred container objects per resource (tasks, futures,
+# Outputs, protobuf wrappers), and some are reference cycles. With the default thresholds
+# the collector runs thousands of times per plan and each older-generation pass walks every
+# object still alive, so a 10,000-resource plan spent about a third of its time in it.
+GC_THRESHOLDS_DURING_RUN = (50_000, 50, 1_000)
+
+
+@contextmanager
+def rare_collections() -> Iterator[None]:
+    """Collect rarely while the program runs; restore the collector's settings afterwards.
+
+    gc.freeze() moves everything alive now (modules, the loaded catalog) out of the
+    collector's sight; with the raised thresholds the few collections that still happen
+    only look at what the run itself allocated.
+    """
+    previous = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS_DURING_RUN)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
+        gc.unfreeze()
+
+
 def run_offline(
     program: Callable[[], None],
     project: str,
@@ -156,5 +183,6 @@ def run_offline(
     settings.set_root_resource(None)  # type: ignore[arg-type]
     pulumi.runtime.set_all_config(config, secret_keys)
     settings.SETTINGS.rpc_manager.clear()
-    _sync_await(run_in_stack(program))
+    with rare_collections():
+        _sync_await(run_in_stack(program))
     return recording

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
 from govcloud.catalog.errors import CatalogInvalid
@@ -24,12 +24,12 @@ from .conftest import FIXTURE, copy_fixture
 FILES = ["platform.yaml", *sorted(p.relative_to(FIXTURE).as_posix() for p in FIXTURE.glob("tenants/*.yaml"))]
 DOCS: dict[str, Any] = {f: yaml.safe_load((FIXTURE / f).read_text(encoding="utf-8")) for f in FILES}
 
-Path_ = tuple[str | int, ...]
+NodePath = tuple[str | int, ...]
 
 
-def _nodes(node: Any, path: Path_ = ()) -> list[Path_]:
+def _nodes(node: Any, path: NodePath = ()) -> list[NodePath]:
     """Every path in a document (the root excluded)."""
-    out: list[Path_] = [path] if path else []
+    out: list[NodePath] = [path] if path else []
     if isinstance(node, dict):
         for key, value in node.items():
             out.extend(_nodes(value, (*path, key)))
@@ -39,7 +39,7 @@ def _nodes(node: Any, path: Path_ = ()) -> list[Path_]:
     return out
 
 
-def _get(doc: Any, path: Path_) -> Any:
+def _get(doc: Any, path: NodePath) -> Any:
     for part in path:
         doc = doc[part]
     return doc
@@ -84,6 +84,13 @@ cidrs = st.builds(
     st.integers(0, 33),
 )
 
+# A network of the fixture widened: it then swallows neighbours, backbones or whole zones.
+wider_cidrs = st.builds(
+    lambda base, wider: str(ipaddress.IPv4Network(base).supernet(wider)),
+    st.sampled_from(["10.10.16.0/24", "10.20.16.0/24", "10.30.1.0/24"]),
+    st.integers(0, 12),
+)
+
 
 def _mutate(data: st.DataObject, docs: dict[str, Any]) -> str:
     """Apply one random mutation in place; return a description for failure reports."""
@@ -93,21 +100,23 @@ def _mutate(data: st.DataObject, docs: dict[str, Any]) -> str:
     if not paths:
         docs[file] = data.draw(values, label="whole file")
         return f"{file}: replaced whole file"
-    path = data.draw(st.sampled_from(paths), label="path")
-    parent, key = _get(doc, path[:-1]), path[-1]
     kind = data.draw(
         st.sampled_from(["delete", "replace", "duplicate", "cidr", "rename"]), label="mutation"
     )
+    if kind == "cidr":
+        # Aim at a CIDR of the file when it has one: overlaps, host bits, supernet escapes.
+        paths = [p for p in paths if _is_cidr(_get(doc, p))] or paths
+    path = data.draw(st.sampled_from(paths), label="path")
+    parent, key = _get(doc, path[:-1]), path[-1]
     if kind == "delete":
         del parent[key]
     elif kind == "duplicate" and isinstance(parent, list):
         parent.insert(int(key), copy.deepcopy(parent[key]))
-    elif kind == "cidr" and _is_cidr(parent[key]):
-        parent[key] = data.draw(cidrs, label="cidr")
     elif kind == "cidr":
-        # Nudge a network of the catalog instead: overlaps and supernet escapes.
-        net = ipaddress.IPv4Network(data.draw(st.sampled_from(["10.10.16.0/24", "10.20.16.0/24"])))
-        parent[key] = str(net.supernet(data.draw(st.integers(0, 8), label="wider")))
+        parent[key] = data.draw(st.one_of(cidrs, wider_cidrs), label="cidr")
+    elif kind == "rename" and isinstance(parent, dict) and data.draw(st.booleans(), label="rename key"):
+        new_key = data.draw(st.one_of(st.sampled_from(NAMES), st.text(max_size=8)), label="key")
+        parent[new_key] = parent.pop(key)
     elif kind == "rename" and isinstance(parent[key], str):
         parent[key] = data.draw(st.sampled_from(NAMES), label="name")
     else:
@@ -120,6 +129,8 @@ def _check_outcome(root: Path) -> None:
         result = load_catalog(root)
     except CatalogInvalid as exc:
         assert exc.errors, "CatalogInvalid without errors"
+        event(f"invalid: {len(exc.errors)} error(s)" if len(exc.errors) < 3 else "invalid: 3+ errors")
+        event("some error comes from a whole-catalog rule" if _from_rules(exc) else "field errors only")
         for error in exc.errors:
             path = Path(error.file)
             assert path.exists(), f"{error}: file does not exist"
@@ -128,9 +139,16 @@ def _check_outcome(root: Path) -> None:
                 lines = path.read_text(encoding="utf-8", errors="replace").count("\n") + 1
                 assert error.line <= lines, f"{error}: line beyond the end of the file ({lines})"
             assert error.message.strip(), f"{error}: empty message"
-            assert "\n" not in str(error), f"{error!r}: an error must fit on one line"
+            assert len(str(error).splitlines()) == 1, f"{error!r}: an error must fit on one line"
     else:
         assert isinstance(result, Catalog)
+        event("valid")
+
+
+def _from_rules(exc: CatalogInvalid) -> bool:
+    """Whether the loader got past pydantic and YAML (those errors read differently)."""
+    field_words = ("YAML", "required field", "unknown field", "not allowed", "wrong kind", "out of range")
+    return any(not any(w in e.message for w in field_words) for e in exc.errors)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

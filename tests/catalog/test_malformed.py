@@ -52,7 +52,7 @@ class Expect:
         )
 
 
-def E(file: str, needle: str, path: str, *words: str) -> Expect:  # noqa: N802  (reads like a row)
+def E(file: str, needle: str, path: str, *words: str) -> Expect:
     return Expect(file, needle, path, words)
 
 
@@ -117,6 +117,11 @@ CASES: list[tuple[str, list[tuple[str, str, str]], list[Expect]]] = [
         ],
     ),
     (
+        "unknown-field-with-odd-key-is-quoted",
+        [(FIN, "  contact: 信息科\n", "  contact: 信息科\n  contact person: 张三\n")],
+        [E(FIN, "contact person", "owner['contact person']", "unknown field", "(allowed: department, contact, email)")],
+    ),
+    (
         "misspelt-field-is-unknown-and-missing",
         [(FIN, "mlps_level: 3", "mlps_levle: 3")],
         [
@@ -138,6 +143,17 @@ CASES: list[tuple[str, list[tuple[str, str, str]], list[Expect]]] = [
         "empty-value",
         [(FIN, "    role: db\n", "    role:\n")],
         [E(FIN, "role:\n", "hosts[1].role", "no value is given", "(allowed: text)")],
+    ),
+    (
+        "error-in-merged-key-points-at-the-anchor",
+        [
+            (FIN, "  - name: budget-app\n    group: app", "  - &base\n    name: budget-app\n    group: App"),
+            (FIN, "  - name: budget-db\n    group: db", "  - <<: *base\n    name: budget-db\n    count: 1"),
+        ],
+        [
+            E(FIN, "group: App", "hosts[0].group", "'App' is not allowed"),
+            E(FIN, "group: App", "hosts[1].group", "'App' is not allowed"),
+        ],
     ),
     (
         "bad-slug",
