@@ -1,21 +1,25 @@
 """Synthetic but valid catalogs of any size, built like the sample catalog's finance tenant.
 
-The generated catalog keeps the sample's platform.yaml (capacity raised to fit) and its
-management tenant (mgmt.yaml), and adds `tenants` synthetic departments `dept-000`, ...:
+The generated catalog keeps the sample's platform.yaml (only `capacity` raised to fit) and
+the tenants platform.yaml names (the management tenant mgmt.yaml, the exchange tenant, ...;
+their flows to tenants that are not in the generated catalog are dropped), and adds
+`tenants` synthetic departments `dept-000`, `dept-001`, ...:
 
-- alternately in the intranet (10.10.0.0/16) and the extranet (10.20.0.0/16), each with
-  two /24s (app, data) below x.x.255.0/24, the zone's backbone: at most 127 departments
-  per zone; more resources come from more replicas (`replicas`, at most 32), not networks;
+- alternately in the intranet and the extranet, each with two /24s (app, data) taken from
+  the zone's supernet, skipping the backbone (x.x.255.0/24) and every range a kept tenant
+  uses: about 125 departments per zone; more resources come from more replicas
+  (`replicas`, at most 32), not from more networks;
 - two replicated host groups like finance: app (g1.medium, 50 GB encrypted volume) and
   db (g1.large, 500 GB encrypted volume), `replicas` replicas each;
-- flows app-to-db and db-replication, and, when a zone holds two or more departments,
-  an approved cross-tenant flow from each department's app to the next one's app in the
-  same zone (a ring, so every department gets the same number of rules);
+- flows app-to-db and db-replication, and, when a zone holds two or more departments, an
+  approved cross-tenant flow from each department's app to the next one's app in the same
+  zone (a ring, so every department gets the same number of rules);
 - quotas at least what the department declares (computed, with headroom).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,9 +27,8 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-ZONES = (("intranet", 10), ("extranet", 20))
+ZONES = ("intranet", "extranet")
 NETWORKS_PER_TENANT = 2
-MAX_PER_ZONE = 254 // NETWORKS_PER_TENANT  # third octets 0-253; 255 is the backbone
 MAX_REPLICAS = 32  # HostSpec.count's upper bound
 # Rules each host group gets from platform.yaml's baseline flows in the sample catalog
 # (dns 2 ports x 2 resolvers, time 2 x 2, audit-log 1, identity 1 x 2, bastion 1).
@@ -41,10 +44,77 @@ class Shape:
     replicas: int = 2
 
     def __post_init__(self) -> None:
-        if not 0 <= self.tenants <= MAX_PER_ZONE * len(ZONES):
-            raise ValueError(f"at most {MAX_PER_ZONE * len(ZONES)} departments (use more replicas)")
+        if self.tenants < 0:
+            raise ValueError("the number of departments cannot be negative")
         if not 1 <= self.replicas <= MAX_REPLICAS:
             raise ValueError(f"replicas run 1-{MAX_REPLICAS}")
+
+
+def _yaml_rt() -> YAML:
+    rt = YAML(typ="rt")
+    rt.width = 4096  # don't fold long lines
+    rt.indent(mapping=2, sequence=4, offset=2)  # the sample catalog's style
+    return rt
+
+
+def _load(path: Path) -> Any:
+    return _yaml_rt().load(path.read_text("utf-8"))
+
+
+def _slugs_in(value: Any, slugs: set[str]) -> set[str]:
+    """Every tenant slug that appears as a value anywhere in `value`."""
+    if isinstance(value, dict):
+        return set().union(*(_slugs_in(v, slugs) for v in value.values()))
+    if isinstance(value, list):
+        return set().union(*(_slugs_in(v, slugs) for v in value))
+    return {value} if isinstance(value, str) and value in slugs else set()
+
+
+@dataclass
+class Base:
+    """What the generated catalog keeps from the source catalog."""
+
+    source: Path
+    platform: Any  # round-trip YAML of platform.yaml
+    kept: dict[str, Any]  # slug -> round-trip YAML of the tenant, flows trimmed
+    trimmed: set[str]  # kept tenants that lost flows (the others are copied byte for byte)
+    free: dict[str, list[str]]  # zone -> /24s no kept range touches, in address order
+
+    @property
+    def max_departments(self) -> int:
+        return len(ZONES) * min(len(self.free[z]) // NETWORKS_PER_TENANT for z in ZONES)
+
+
+def read_base(source: Path) -> Base:
+    platform = _load(source / "platform.yaml")
+    available = {p.stem for p in (source / "tenants").glob("*.yaml")}
+    kept_slugs = _slugs_in(platform, available)
+    kept: dict[str, Any] = {}
+    trimmed: set[str] = set()
+    for slug in sorted(kept_slugs):
+        doc = _load(source / "tenants" / f"{slug}.yaml")
+        flows = doc.get("flows") or []
+        for i in reversed(range(len(flows))):
+            ends = (str(flows[i].get("from", "")), str(flows[i].get("to", "")))
+            if any("/" in e and e.split("/", 1)[0] not in kept_slugs for e in ends):
+                del flows[i]
+                trimmed.add(slug)
+        kept[slug] = doc
+    used = [
+        ipaddress.IPv4Network(str(net["cidr"]))
+        for doc in kept.values()
+        for net in doc.get("networks") or []
+    ]
+    free: dict[str, list[str]] = {}
+    for zone in ZONES:
+        spec = platform["zones"][zone]
+        taken = [*used, ipaddress.IPv4Network(str(spec["backbone"]["cidr"]))]
+        free[zone] = [
+            str(net)
+            for net in ipaddress.IPv4Network(str(spec["supernet"])).subnets(new_prefix=24)
+            if not any(net.overlaps(t) for t in taken)
+        ]
+    return Base(source, platform, kept, trimmed, free)
 
 
 def slug(index: int) -> str:
@@ -53,7 +123,7 @@ def slug(index: int) -> str:
 
 def zone_members(tenants: int) -> dict[str, list[int]]:
     """Department indices per zone: even ones in the intranet, odd ones in the extranet."""
-    return {zone: list(range(z, tenants, len(ZONES))) for z, (zone, _) in enumerate(ZONES)}
+    return {zone: list(range(z, tenants, len(ZONES))) for z, zone in enumerate(ZONES)}
 
 
 def quotas(replicas: int, cross_flow: bool) -> dict[str, int]:
@@ -76,12 +146,11 @@ def quotas(replicas: int, cross_flow: bool) -> dict[str, int]:
     }
 
 
-def tenant(index: int, shape: Shape) -> dict[str, Any]:
-    z = index % len(ZONES)
-    zone, octet = ZONES[z]
+def tenant(index: int, shape: Shape, base: Base) -> dict[str, Any]:
+    zone = ZONES[index % len(ZONES)]
     members = zone_members(shape.tenants)[zone]
     position = members.index(index)
-    base = position * NETWORKS_PER_TENANT
+    app_cidr, data_cidr = base.free[zone][NETWORKS_PER_TENANT * position : NETWORKS_PER_TENANT * (position + 1)]
     name = slug(index)
     flows: list[dict[str, Any]] = [
         {"name": "app-to-db", "from": "app", "to": "db", "ports": ["5432/tcp"]},
@@ -109,8 +178,8 @@ def tenant(index: int, shape: Shape) -> dict[str, Any]:
         "sensitivity": "sensitive",
         "zones": [zone],
         "networks": [
-            {"name": "app", "zone": zone, "cidr": f"10.{octet}.{base}.0/24"},
-            {"name": "data", "zone": zone, "cidr": f"10.{octet}.{base + 1}.0/24"},
+            {"name": "app", "zone": zone, "cidr": app_cidr},
+            {"name": "data", "zone": zone, "cidr": data_cidr},
         ],
         "quotas": quotas(shape.replicas, cross),
         "hosts": [
@@ -141,28 +210,36 @@ def tenant(index: int, shape: Shape) -> dict[str, Any]:
 
 def generate(source: Path, dest: Path, shape: Shape) -> Path:
     """Write the catalog for `shape` into `dest` (replaced if present); return `dest`."""
+    base = read_base(source)
+    if shape.tenants > base.max_departments:
+        raise ValueError(
+            f"at most {base.max_departments} departments fit the address plan (use more replicas)"
+        )
     if dest.exists():
         shutil.rmtree(dest)
     (dest / "tenants").mkdir(parents=True)
-    shutil.copyfile(source / "tenants" / "mgmt.yaml", dest / "tenants" / "mgmt.yaml")
+    rt = _yaml_rt()
     safe = YAML(typ="safe", pure=True)
     safe.default_flow_style = False
     safe.allow_unicode = True
     # keep the fields in the order written (ruamel annotates this attribute as None)
     safe.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
-    totals: dict[str, int] = dict(safe.load((source / "tenants" / "mgmt.yaml").read_text("utf-8"))["quotas"])
-    for index in range(shape.tenants):
-        doc = tenant(index, shape)
-        for key, value in doc["quotas"].items():
-            totals[key] = totals.get(key, 0) + value
-        with (dest / "tenants" / f"{doc['slug']}.yaml").open("w", encoding="utf-8") as fh:
-            safe.dump(doc, fh)
-    # Keep platform.yaml as it is (comments included); only raise capacity to fit.
-    rt = YAML(typ="rt")
-    platform = rt.load((source / "platform.yaml").read_text("utf-8"))
-    capacity = platform["capacity"]
+    totals: dict[str, int] = {}
+    docs: list[tuple[str, Any, YAML]] = [(s, doc, rt) for s, doc in base.kept.items()]
+    docs += [(slug(i), tenant(i, shape, base), safe) for i in range(shape.tenants)]
+    for name, doc, dumper in docs:
+        for key, value in (doc.get("quotas") or {}).items():
+            totals[str(key)] = totals.get(str(key), 0) + int(value)
+        path = dest / "tenants" / f"{name}.yaml"
+        if name in base.kept and name not in base.trimmed:
+            shutil.copyfile(base.source / "tenants" / f"{name}.yaml", path)
+            continue
+        with path.open("w", encoding="utf-8") as fh:
+            dumper.dump(doc, fh)
+    # platform.yaml as it is (comments included); only the capacity is raised to fit.
+    capacity = base.platform["capacity"]
     for key, total in totals.items():
         capacity[key] = max(int(capacity.get(key, 0)), total)
     with (dest / "platform.yaml").open("w", encoding="utf-8") as fh:
-        rt.dump(platform, fh)
+        rt.dump(base.platform, fh)
     return dest

@@ -27,7 +27,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from bench.catalog_gen import MAX_PER_ZONE, MAX_REPLICAS, ZONES, Shape, generate
+from bench.catalog_gen import MAX_REPLICAS, Shape, generate, read_base
 
 ROOT = Path(__file__).resolve().parents[1]  # the project: Pulumi.yaml, Pulumi.lab.yaml
 SOURCE_CATALOG = ROOT / "catalog"
@@ -102,7 +102,7 @@ def plan(catalog: Path, work: Path) -> tuple[Run, dict[str, Any]]:
     argv = [govcloud_command(), "plan", "--catalog", str(catalog), "--out", str(plan_file)]
     run = run_child(argv, ROOT, work / "plan.log")
     summary: dict[str, Any] = json.loads(plan_file.read_text(encoding="utf-8"))["summary"]
-    plan_file.unlink()  # a 10k plan is ~20 MB
+    plan_file.unlink()  # a 10k plan is ~11 MB
     return run, summary
 
 
@@ -140,17 +140,18 @@ def calibrate(replicas: int, work: Path) -> Model:
 
 
 def shape_for(target: int, models: dict[int, Model], work: Path) -> Shape:
-    """Fewest replicas whose department count fits the address plan."""
+    """Fewest replicas (from finance's 2) whose department count fits the address plan."""
+    room = read_base(SOURCE_CATALOG).max_departments
     for replicas in range(2, MAX_REPLICAS + 1):
         if replicas not in models:
             models[replicas] = calibrate(replicas, work)
         tenants = models[replicas].tenants_for(target)
-        if tenants <= MAX_PER_ZONE * len(ZONES):
+        if tenants <= room:
             return Shape(tenants, replicas)
     raise SystemExit(f"{target} resources do not fit the synthetic address plan")
 
 
-def measure(target: int, models: dict[int, Model], repeat: int, work: Path) -> Result:
+def measure(target: int, models: dict[int, Model], repeat: int, work: Path, keep: bool) -> Result:
     shape = shape_for(target, models, work)
     catalog = catalog_for(shape, work)
     plans: list[Run] = []
@@ -166,10 +167,11 @@ def measure(target: int, models: dict[int, Model], repeat: int, work: Path) -> R
         raise SystemExit(f"calibration missed: {resources} resources for a target of {target}")
     best_plan = min(plans, key=lambda r: r.wall_s)
     best_bare = min(bares, key=lambda r: r.wall_s)
-    shutil.rmtree(catalog)
+    if not keep:
+        shutil.rmtree(catalog)
     return Result(
         target=target,
-        tenants=shape.tenants + 1,  # + mgmt
+        tenants=shape.tenants + len(read_base(SOURCE_CATALOG).kept),  # + mgmt, data-exchange
         replicas=shape.replicas,
         resources=resources,
         components=int(summary["components"]),
@@ -241,7 +243,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sizes", default="1000,5000,10000", help="target resource counts, comma-separated")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON results file")
     parser.add_argument("--repeat", type=int, default=1, help="runs per size; the fastest one is reported")
-    parser.add_argument("--keep", type=Path, default=None, help="work in this directory and keep its logs")
+    parser.add_argument(
+        "--keep", type=Path, default=None, help="work in this directory and keep its catalogs and logs"
+    )
     return parser.parse_args(argv)
 
 
@@ -256,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         work = args.keep or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         for size in sizes:
-            result = measure(size, models, max(1, args.repeat), work)
+            result = measure(size, models, max(1, args.repeat), work, keep=args.keep is not None)
             results.append(result)
             print(
                 f"{size}: {result.resources} resources ({result.tenants} tenants x{result.replicas}): "

@@ -78,10 +78,11 @@ def load_catalog(root: Path) -> Catalog:
             broken.add(path.stem)
             continue
         tenant, source = parsed
-        if tenant.slug in seen:
-            errors.append(
-                source.error(("slug",), f"duplicate tenant {tenant.slug!r} (also in {seen[tenant.slug].name})")
-            )
+        if tenant.slug != path.stem:
+            # Other files name tenants by slug: which one this file means is unclear until fixed.
+            mismatch = f"{tenant.slug!r} differs from the file name (allowed: {path.stem!r})"
+            errors.append(source.error(("slug",), mismatch))
+            broken.update({path.stem, tenant.slug})
             continue
         seen[tenant.slug] = source
         items.append(rules.Checked(tenant, source))
@@ -93,6 +94,7 @@ def load_catalog(root: Path) -> Catalog:
     for item in items:
         errors.extend(rules.check_tenant(platform, item))
     errors.extend(rules.check_address_plan(platform, items, platform_src))
+    errors.extend(rules.check_name_collisions(items))
     tenants = {i.tenant.slug: i.tenant for i in items}
     topology = build_topology(platform, tenants)
     errors.extend(rules.check_flows(platform, items, topology, broken))

@@ -183,6 +183,10 @@ class Platform(Strict):
         description="Resolvers handed to every subnet of a zone by DHCP."
     )
     management_tenant: Slug = Field(description="The platform's own tenant (trust services, O&M).")
+    exchange_tenant: Slug = Field(
+        description="The data-exchange platform's tenant: the only one whose exchange-gateway hosts "
+        "join the intranet and the extranet."
+    )
     trust_services: dict[TrustService, Placement]
     baseline_flows: list[BaselineFlow] = Field(default_factory=list)
     capacity: Quotas = Field(description="What the cloud can hand out in total across tenants.")

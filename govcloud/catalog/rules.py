@@ -6,10 +6,11 @@ import ipaddress
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from govcloud.catalog.errors import CatalogError
+from govcloud.catalog.errors import CatalogError, FieldPath, dotted
 from govcloud.catalog.model import HostSpec, Platform, Sensitivity, Tenant, ZoneName
 from govcloud.catalog.source import SourceFile
 from govcloud.catalog.topology import (
+    FIRST_HOST_OFFSET,
     INTERNET,
     HostInstance,
     Topology,
@@ -22,6 +23,8 @@ from govcloud.catalog.topology import (
 from govcloud.catalog.usage import declared_usage
 
 EXCHANGE_ROLE = "exchange-gateway"
+NEEDS_APPROVAL = "needs an approval reference (allowed: the approving document's number, e.g. 杨管办发〔2024〕12号)"
+EXCHANGE_ZONES = {ZoneName.intranet, ZoneName.extranet}
 # A flow's resolved ends: "from"/"to" -> (owning tenant, its hosts).
 Resolved = dict[str, tuple[str, list[HostInstance]]]
 
@@ -129,8 +132,6 @@ def _duplicates(
 
 def check_tenant(platform: Platform, item: Checked) -> Iterator[CatalogError]:
     tenant, src = item.tenant, item.source
-    if src.path.stem != tenant.slug:
-        yield src.error(("slug",), f"{tenant.slug!r} differs from the file name (allowed: {src.path.stem!r})")
     if tenant.sensitivity is Sensitivity.classified:
         yield src.error(
             ("sensitivity",),
@@ -153,6 +154,12 @@ def _check_networks(platform: Platform, tenant: Tenant, src: SourceFile) -> Iter
                 ("networks", i, "zone"),
                 f"tenant is not in zone {net.zone.value} (allowed: {_names(tenant_zones)})",
             )
+        if net.zone is ZoneName.management and tenant.slug != platform.management_tenant:
+            yield src.error(
+                ("networks", i, "zone"),
+                f"only the platform's own tenant has networks in the management zone "
+                f"(allowed here: {_names([z.value for z in tenant.zones if z is not ZoneName.management])})",
+            )
         zone = platform.zones.get(net.zone)
         if zone is None:
             continue
@@ -166,12 +173,53 @@ def _check_networks(platform: Platform, tenant: Tenant, src: SourceFile) -> Iter
             yield src.error(("networks", i, "cidr"), f"{net.cidr} is too small (allowed: /28 or larger)")
 
 
+def _check_fixed_ip(
+    src: SourceFile, path: FieldPath, ip: str, cidr_text: str, count: int, fixed: dict[str, str]
+) -> Iterator[CatalogError]:
+    """Fixed addresses sit where Neutron never allocates by itself: .10 up to the last but one."""
+    cidr = ipaddress.IPv4Network(cidr_text)
+    addr = ipaddress.IPv4Address(ip)
+    first = cidr.network_address + FIRST_HOST_OFFSET
+    if not first <= addr < cidr.broadcast_address:
+        yield src.error(
+            path,
+            f"{ip} is not a host address of {cidr} (allowed: {first} to {cidr.broadcast_address - 1}; "
+            f"the addresses below .{FIRST_HOST_OFFSET} belong to the router and Neutron's own ports)",
+        )
+    if count > 1:
+        yield src.error(path, "a fixed address cannot be shared by replicas (allowed: only with count: 1)")
+    if ip in fixed:
+        yield src.error(path, f"{ip} is already the fixed address of {fixed[ip]} (addresses must be unique)")
+    else:
+        fixed[ip] = dotted(path)
+
+
+def _check_dual_homing(
+    platform: Platform, tenant: Tenant, src: SourceFile, i: int, role: str, zones: set[ZoneName]
+) -> Iterator[CatalogError]:
+    """Only the data-exchange gateways join two zones, and only the intranet and the extranet."""
+    if len(zones) < 2:
+        return
+    path: FieldPath = ("hosts", i, "nics")
+    if role != EXCHANGE_ROLE:
+        yield src.error(path, f"host is in {len(zones)} zones; only the {EXCHANGE_ROLE} role may be dual-homed")
+    elif tenant.slug != platform.exchange_tenant:
+        yield src.error(
+            path,
+            f"only the data-exchange tenant may run {EXCHANGE_ROLE} hosts (allowed: {platform.exchange_tenant})",
+        )
+    elif zones != EXCHANGE_ZONES:
+        named = ", ".join(sorted(z.value for z in zones))
+        yield src.error(path, f"a gateway joins exactly the intranet and the extranet (got: {named})")
+
+
 def _check_hosts(platform: Platform, tenant: Tenant, src: SourceFile) -> Iterator[CatalogError]:
     flavors = [f.name for f in platform.flavors]
     images = [i.name for i in platform.images]
     volume_types = {v.name: v for v in platform.volume_types}
     networks = {n.name: n for n in tenant.networks}
     replicas: dict[str, int] = {}
+    fixed: dict[str, str] = {}  # fixed address -> the field that took it first
     for i, host in enumerate(tenant.hosts):
         yield from _replica_clash(src, i, tenant.hosts, replicas)
         if host.flavor not in flavors:
@@ -199,25 +247,8 @@ def _check_hosts(platform: Platform, tenant: Tenant, src: SourceFile) -> Iterato
                     f"(allowed: {_names([z.value for z in tenant.zones])})",
                 )
             if nic.ip:
-                cidr = ipaddress.IPv4Network(net.cidr)
-                addr = ipaddress.IPv4Address(nic.ip)
-                usable = addr in cidr and addr not in (cidr.network_address, cidr.broadcast_address)
-                if not usable or addr == cidr.network_address + 1:
-                    yield src.error(
-                        ("hosts", i, "nics", j, "ip"),
-                        f"{nic.ip} is not a host address of {net.cidr} (allowed: .2 to the last "
-                        "but one; .1 is the router)",
-                    )
-                if host.count > 1:
-                    yield src.error(
-                        ("hosts", i, "nics", j, "ip"),
-                        "a fixed address cannot be shared by replicas (allowed: only with count: 1)",
-                    )
-        if len(host_zones) > 1 and host.role != EXCHANGE_ROLE:
-            yield src.error(
-                ("hosts", i, "nics"),
-                f"host is in {len(host_zones)} zones; only the {EXCHANGE_ROLE} role may be dual-homed",
-            )
+                yield from _check_fixed_ip(src, ("hosts", i, "nics", j, "ip"), nic.ip, net.cidr, host.count, fixed)
+        yield from _check_dual_homing(platform, tenant, src, i, host.role, host_zones)
         for j, vol in enumerate(host.volumes):
             vtype = volume_types.get(vol.type)
             if vtype is None:
@@ -292,6 +323,32 @@ def check_address_plan(
             widest = entry
 
 
+def check_name_collisions(items: list[Checked]) -> Iterator[CatalogError]:
+    """Cloud resources are named '<tenant>-<name>': two tenants must not produce the same one.
+
+    (The real Pulumi engine refuses duplicate names; catch them here, where they can be fixed.)
+    """
+    owners: dict[str, str] = {}
+    for item in sorted(items, key=lambda i: i.tenant.slug):
+        tenant, src = item.tenant, item.source
+        named: list[tuple[FieldPath, str, str]] = [
+            (("networks", i, "name"), "network", n.name) for i, n in enumerate(tenant.networks)
+        ]
+        for i, host in enumerate(tenant.hosts):
+            named.append((("hosts", i, "group"), "group", host.group))
+            named.extend((("hosts", i, "name"), "host", name) for name in replica_names(host))
+        mine: set[str] = set()
+        for path, kind, name in named:
+            derived = f"{tenant.slug}-{name}"
+            other = owners.get(derived)
+            if other is not None and derived not in mine:
+                yield src.error(
+                    path, f"resource name {derived!r} is also made by {other} (rename one: names must be unique)"
+                )
+            mine.add(derived)
+            owners.setdefault(derived, f"tenant {tenant.slug}'s {kind} {name}")
+
+
 def check_flows(
     platform: Platform, items: list[Checked], topology: Topology, broken: set[str]
 ) -> Iterator[CatalogError]:
@@ -336,13 +393,17 @@ def check_flows(
                 # A side without zones has no NIC on a known network: that is reported already.
                 crosses_zone = bool(src_zones and dst_zones) and not (src_zones & dst_zones)
                 crosses_tenant = src_owner != dst_owner
-                if (crosses_zone or crosses_tenant) and not flow.approval:
-                    what = "zone" if crosses_zone else "tenant"
+                if crosses_zone and ZoneName.management not in src_zones | dst_zones:
                     yield src.error(
-                        ("flows", i, "approval"),
-                        f"the flow crosses a {what} and needs an approval reference "
-                        "(allowed: the approving document's number, e.g. 杨管办发〔2024〕12号)",
+                        ("flows", i),
+                        "the intranet and the extranet meet only through the data-exchange gateways "
+                        f"(allowed: a flow to or from {platform.exchange_tenant}'s {EXCHANGE_ROLE} hosts)",
                     )
+                elif (crosses_zone or crosses_tenant) and not flow.approval:
+                    what = "zone" if crosses_zone else "tenant"
+                    yield src.error(("flows", i, "approval"), f"the flow crosses a {what} and {NEEDS_APPROVAL}")
+            elif INTERNET in (flow.source, flow.destination) and not flow.approval:
+                yield src.error(("flows", i, "approval"), f"the flow reaches the internet and {NEEDS_APPROVAL}")
 
 
 def _internet_end(
@@ -353,10 +414,11 @@ def _internet_end(
         if endpoint != INTERNET:
             continue
         other = resolved.get("to" if key == "from" else "from")
-        if other and internet_zone not in zones_of(other[1]):
+        if other and zones_of(other[1]) - {internet_zone}:
             yield src.error(
                 ("flows", i, key),
-                f"only hosts in the {internet_zone.value} reach the internet, through the unified exit",
+                f"only hosts entirely in the {internet_zone.value} reach the internet, through the unified "
+                "exit (a host with a NIC in another zone never does)",
             )
 
 

@@ -328,11 +328,67 @@ CASES: list[tuple[str, list[tuple[str, str, str]], list[Expect]]] = [
         ],
     ),
     (
-        "cross-zone-flow-without-approval",
+        "intranet-to-extranet-flow-not-through-the-gateway",
         [(PORTAL, "    from: gateway\n    to: archive", "    from: web\n    to: archive")],
         [
-            E(PORTAL, "- name: gateway-to-archive", "flows[2].approval", "crosses a zone",
+            E(PORTAL, "- name: gateway-to-archive", "flows[2]",
+              "meet only through the data-exchange gateways", "portal's exchange-gateway hosts"),
+        ],
+    ),
+    (
+        "cross-zone-flow-without-approval",
+        [(FIN, "    ports: [5432/tcp]\n", "    ports: [5432/tcp]\n  - name: app-to-log\n    from: app\n"
+          "    to: mgmt/log\n    ports: [8080/tcp]\n")],
+        [
+            E(FIN, "- name: app-to-log", "flows[1].approval", "crosses a zone", "needs an approval reference"),
+        ],
+    ),
+    (
+        "internet-flow-without-approval",
+        [(PORTAL, "    ports: [443/tcp]\n    approval: 杨管办发〔2024〕30号\n", "    ports: [443/tcp]\n")],
+        [
+            E(PORTAL, "- name: publish-web", "flows[0].approval", "reaches the internet",
               "needs an approval reference"),
+        ],
+    ),
+    (
+        "gateway-outside-the-exchange-tenant",
+        [(PLATFORM, "exchange_tenant: portal", "exchange_tenant: finance")],
+        [
+            E(PORTAL, "nics: [{network: dmz}, {network: xchg}]", "hosts[1].nics",
+              "only the data-exchange tenant may run exchange-gateway hosts", "(allowed: finance)"),
+        ],
+    ),
+    (
+        "fixed-address-below-dot-ten",
+        [(MGMT, "ip: 10.30.1.10", "ip: 10.30.1.5")],
+        [
+            E(MGMT, "ip: 10.30.1.5", "hosts[0].nics[0].ip", "is not a host address of 10.30.1.0/24",
+              "allowed: 10.30.1.10 to 10.30.1.254"),
+        ],
+    ),
+    (
+        "two-hosts-with-one-fixed-address",
+        [(MGMT, "    nics: [{network: trust}]\n    volumes: [{name: data,",
+          "    nics: [{network: trust, ip: 10.30.1.10}]\n    volumes: [{name: data,")],
+        [
+            E(MGMT, "nics: [{network: trust, ip: 10.30.1.10}]\n    volumes", "hosts[1].nics[0].ip",
+              "10.30.1.10 is already the fixed address of hosts[0].nics[0].ip"),
+        ],
+    ),
+    (
+        "department-network-in-the-management-zone",
+        [(FIN, "zones: [intranet]", "zones: [intranet, management]"),
+         (FIN, "  - {name: app, zone: intranet, cidr: 10.10.16.0/24}",
+          "  - {name: app, zone: intranet, cidr: 10.10.16.0/24}\n"
+          "  - {name: ops, zone: management, cidr: 10.30.9.0/24}")],
+        [
+            E(FIN, "{name: ops, zone: management", "networks[1].zone", "only the platform's own tenant",
+              "(allowed here: intranet)"),
+            # the network still counts against quota until it is removed
+            E(FIN, "  networks: 2", "quotas.networks", "less than the tenant declares", ">= 3"),
+            E(FIN, "  subnets: 2", "quotas.subnets", "less than the tenant declares", ">= 3"),
+            E(FIN, "  routers: 1", "quotas.routers", "less than the tenant declares", ">= 2"),
         ],
     ),
     (
@@ -375,7 +431,7 @@ CASES: list[tuple[str, list[tuple[str, str, str]], list[Expect]]] = [
         "internet-flow-to-intranet-only-group",
         [(PORTAL, "    from: internet\n    to: web", "    from: internet\n    to: archive")],
         [
-            E(PORTAL, "from: internet", "flows[0].from", "only hosts in the extranet reach the internet",
+            E(PORTAL, "from: internet", "flows[0].from", "only hosts entirely in the extranet reach the internet",
               "unified exit"),
         ],
     ),

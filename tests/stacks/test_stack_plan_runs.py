@@ -17,11 +17,12 @@ from stack_plan import CATALOG, PROVIDER, ROOT, STACK, Resource
 from typer.testing import CliRunner
 
 import govcloud.commands  # noqa: F401  (registers `plan` on the app)
+from govcloud.catalog.errors import CatalogInvalid
 from govcloud.catalog.loader import Catalog, load_catalog
 from govcloud.cli import EXIT_USAGE, app
 from govcloud.plan.document import dumps, duplicate_urns
 from govcloud.plan.engine import Registration
-from govcloud.plan.offline import DuplicateUrnsError, plan_catalog
+from govcloud.plan.offline import plan_catalog
 
 MARKER = "pl41n-t3xt-p4ssw0rd-6f1c2a"
 
@@ -134,8 +135,8 @@ def small_catalog(root: Path, sample: Catalog, tenants: dict[str, tuple[Networks
 
 
 def test_names_colliding_across_tenants_are_refused(catalog: Catalog, tmp_path: Path) -> None:
-    # tenant `dup` host `ab-cd` and tenant `dup-ab` host `cd` both make instance `dup-ab-cd`;
-    # the catalog rules let that through, the real engine would not.
+    # tenant `dup` host `ab-cd` and tenant `dup-ab` host `cd` both make instance `dup-ab-cd`:
+    # the catalog refuses it before the engine would.
     root = small_catalog(
         tmp_path,
         catalog,
@@ -144,10 +145,13 @@ def test_names_colliding_across_tenants_are_refused(catalog: Catalog, tmp_path: 
             "dup-ab": ([("net", "10.10.201.0/24")], [("cd", "net")]),
         },
     )
-    with pytest.raises(DuplicateUrnsError) as caught:
-        plan_catalog(load_catalog(root), stack=STACK, project_dir=ROOT)
-    problems = caught.value.problems
-    assert any("openstack:compute/instance:Instance::dup-ab-cd is registered 2 times" in p for p in problems)
+    with pytest.raises(CatalogInvalid) as caught:
+        load_catalog(root)
+    messages = [str(e) for e in caught.value.errors]
+    assert any(
+        "dup-ab.yaml" in m and "hosts[0].name" in m and "'dup-ab-cd' is also made by tenant dup's host ab-cd" in m
+        for m in messages
+    ), messages
 
 
 def test_plan_command_exits_2_on_names_colliding_in_one_tenant(
