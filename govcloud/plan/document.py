@@ -63,6 +63,7 @@ def build_plan(
             "tenant": tenant_of(r, by_urn),
             "inputs": r.inputs,
             "dependencies": r.dependencies,
+            "propertyDependencies": r.property_dependencies,
         }
         for r in sorted(recording.registrations, key=lambda r: r.urn)
     ]

@@ -42,6 +42,7 @@ class Registration:
     custom: bool
     inputs: dict[str, Any]
     dependencies: list[str]
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -121,6 +122,12 @@ class RecordingMonitor(MockMonitor):
                     custom=bool(request.custom),
                     inputs=mask(json_format.MessageToDict(request.object)),
                     dependencies=sorted(set(request.dependencies)),
+                    # which input came from which resource: links that hold even while IDs are unknown
+                    property_dependencies={
+                        key: sorted(set(deps.urns))
+                        for key, deps in sorted(request.propertyDependencies.items())
+                        if deps.urns
+                    },
                 )
             )
             self.on_register(len(self.recording.registrations))
