@@ -61,6 +61,7 @@ class Host(pulumi.ComponentResource):
                 "govcloud_tenant": spec.slug,
                 "govcloud_group": host.spec.group,
                 "govcloud_role": host.spec.role,
+                "govcloud_image": host.spec.image,
                 "mlps_level": str(spec.mlps_level),
             },
             tags=tags,

@@ -18,6 +18,12 @@ def rule_name(prefix: str, rule: SecurityRule) -> str:
     return f"{prefix}-{rule.direction}-{rule.protocol}-{ports}-{remote}"
 
 
+def rule_description(rule: SecurityRule) -> str:
+    """Which declared flows the rule opens and who approved them: what auditors trace."""
+    approval = f"; approval {rule.approval}" if rule.approval else ""
+    return f"flow {rule.flow}{approval}"
+
+
 class HostGroup(pulumi.ComponentResource):
     def __init__(
         self,
@@ -57,7 +63,7 @@ class HostGroup(pulumi.ComponentResource):
                 port_range_min=rule.port_min,
                 port_range_max=rule.port_max,
                 remote_ip_prefix=rule.remote_cidr,
-                description=f"flow {rule.flow}",
+                description=rule_description(rule),
                 opts=child,
             )
         scoped = pulumi.ResourceOptions(parent=self, provider=provider)

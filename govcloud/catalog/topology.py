@@ -51,6 +51,7 @@ class SecurityRule:
     port_max: int | None
     remote_cidr: str
     flow: str
+    approval: str = ""  # approval references of the flows behind the rule, if any
 
 
 @dataclass
@@ -177,13 +178,13 @@ def _flow_rules(topology: Topology, tenant: str, flow: Flow) -> dict[tuple[str, 
             key = (host.tenant, host.spec.group)
             for cidr in src_cidrs:
                 out.setdefault(key, set()).add(
-                    SecurityRule("ingress", protocol, low, high, cidr, flow.name)
+                    SecurityRule("ingress", protocol, low, high, cidr, flow.name, flow.approval or "")
                 )
         for host in src or []:
             key = (host.tenant, host.spec.group)
             for cidr in dst_cidrs:
                 out.setdefault(key, set()).add(
-                    SecurityRule("egress", protocol, low, high, cidr, flow.name)
+                    SecurityRule("egress", protocol, low, high, cidr, flow.name, flow.approval or "")
                 )
     return out
 
@@ -210,12 +211,12 @@ def _baseline_rules(platform: Platform, topology: Topology) -> dict[tuple[str, s
                     continue
                 for cidr in service_cidrs:
                     out.setdefault(key, set()).add(
-                        SecurityRule(towards, protocol, low, high, cidr, baseline.name)
+                        SecurityRule(towards, protocol, low, high, cidr, baseline.name, baseline.approval)
                     )
             for key in service_groups:
                 for cidr in supernets:
                     out.setdefault(key, set()).add(
-                        SecurityRule(back, protocol, low, high, cidr, baseline.name)
+                        SecurityRule(back, protocol, low, high, cidr, baseline.name, baseline.approval)
                     )
     return out
 
@@ -239,7 +240,14 @@ def build_topology(platform: Platform, tenants: dict[str, Tenant]) -> Topology:
 
 def _merge_same_rules(rules: set[SecurityRule]) -> list[SecurityRule]:
     """Two flows opening the same port from the same address make one rule naming both."""
-    flows: dict[tuple[str, str, int | None, int | None, str], set[str]] = {}
+    flows: dict[tuple[str, str, int | None, int | None, str], list[SecurityRule]] = {}
     for r in rules:
-        flows.setdefault((r.direction, r.protocol, r.port_min, r.port_max, r.remote_cidr), set()).add(r.flow)
-    return sorted(SecurityRule(*key, flow=",".join(sorted(names))) for key, names in flows.items())
+        flows.setdefault((r.direction, r.protocol, r.port_min, r.port_max, r.remote_cidr), []).append(r)
+    return sorted(
+        SecurityRule(
+            *key,
+            flow=",".join(sorted({r.flow for r in same})),
+            approval=",".join(sorted({r.approval for r in same if r.approval})),
+        )
+        for key, same in flows.items()
+    )

@@ -1,0 +1,78 @@
+"""The small normalized view of a resource that every rule reads."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pulumi_policy import PolicyResource, ResourceValidationArgs
+
+# Type tokens of the OpenStack resources the govcloud program creates.
+PROJECT = "openstack:identity/project:Project"
+GROUP = "openstack:identity/groupV3:GroupV3"
+ROLE = "openstack:identity/role:Role"
+ROLE_ASSIGNMENT = "openstack:identity/roleAssignment:RoleAssignment"
+USER_MEMBERSHIP = "openstack:identity/userMembershipV3:UserMembershipV3"
+COMPUTE_QUOTA = "openstack:compute/quotaSetV2:QuotaSetV2"
+NETWORK_QUOTA = "openstack:networking/quotaV2:QuotaV2"
+VOLUME_QUOTA = "openstack:blockstorage/quoteSetV3:QuoteSetV3"
+NETWORK = "openstack:networking/network:Network"
+SUBNET = "openstack:networking/subnet:Subnet"
+ROUTER = "openstack:networking/router:Router"
+ROUTER_INTERFACE = "openstack:networking/routerInterface:RouterInterface"
+ROUTER_ROUTE = "openstack:networking/routerRoute:RouterRoute"
+SEC_GROUP = "openstack:networking/secGroup:SecGroup"
+SEC_GROUP_RULE = "openstack:networking/secGroupRule:SecGroupRule"
+PORT = "openstack:networking/port:Port"
+FLOATING_IP = "openstack:networking/floatingIp:FloatingIp"
+FLOATING_IP_ASSOCIATE = "openstack:networking/floatingIpAssociate:FloatingIpAssociate"
+INSTANCE = "openstack:compute/instance:Instance"
+SERVER_GROUP = "openstack:compute/serverGroup:ServerGroup"
+KEYPAIR = "openstack:compute/keypair:Keypair"
+FLAVOR = "openstack:compute/flavor:Flavor"
+VOLUME = "openstack:blockstorage/volume:Volume"
+VOLUME_TYPE = "openstack:blockstorage/volumeTypeV3:VolumeTypeV3"
+VOLUME_ATTACH = "openstack:compute/volumeAttach:VolumeAttach"
+PROVIDER = "pulumi:providers:openstack"
+
+
+@dataclass(frozen=True)
+class Resource:
+    type: str
+    name: str
+    props: Mapping[str, Any]
+    urn: str = ""
+    parent: str | None = None
+    dependencies: tuple[str, ...] = field(default=())
+    refs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # input -> URNs it came from
+
+    def ref(self, key: str) -> str | None:
+        """URN of the resource input `key` points at (e.g. a port's networkId -> the network)."""
+        urns = self.refs.get(key) or ()
+        return urns[0] if urns else None
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.props.get(key, default)
+
+    @property
+    def tags(self) -> list[str]:
+        return [str(t) for t in self.props.get("tags") or []]
+
+    def tag(self, key: str) -> str | None:
+        """The value of a `key:value` tag (dept, zone, mlps, role, group), or None."""
+        for tag in self.tags:
+            if tag.startswith(f"{key}:"):
+                return tag.split(":", 1)[1]
+        return None
+
+    @staticmethod
+    def from_args(args: ResourceValidationArgs) -> Resource:
+        return Resource(args.resource_type, args.name, dict(args.props), args.urn, args.opts.parent)
+
+    @staticmethod
+    def from_policy_resource(res: PolicyResource) -> Resource:
+        deps = tuple(d.urn for d in res.dependencies or [])
+        refs = {k: tuple(d.urn for d in v) for k, v in (res.property_dependencies or {}).items()}
+        parent = res.parent.urn if res.parent is not None else None
+        return Resource(res.resource_type, res.name, dict(res.props), res.urn, parent, deps, refs)
