@@ -2,32 +2,10 @@
 
 from __future__ import annotations
 
-from . import (
-    boundary,
-    boundary_flows,
-    compute,
-    governance,
-    identity,
-    network,
-    network_ports,
-    quotas,
-    storage,
-    tagging,
-)
+from . import boundary, compute, identity, network, storage
 from .rule import Rule
 
-MODULES = (
-    identity,
-    network,
-    network_ports,
-    boundary,
-    boundary_flows,
-    compute,
-    storage,
-    quotas,
-    tagging,
-    governance,
-)
+MODULES = (identity, network, boundary, compute, storage)
 
 
 def all_rules() -> list[Rule]:
