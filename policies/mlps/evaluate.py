@@ -20,6 +20,7 @@ from pulumi_policy import (
     ResourceValidationPolicy,
     StackValidationArgs,
 )
+from pulumi_policy.proxy import unknown_checking_proxy
 
 from .facts import Facts
 from .rule import Rule, enforcement_override
@@ -73,10 +74,17 @@ def evaluate(
     resources: Sequence[Mapping[str, Any]],
     facts: Facts,
     config: Mapping[str, Any] | None = None,
+    *,
+    as_engine: bool = False,
 ) -> list[Violation]:
+    """Violations of `rules` over `resources`; `as_engine` wraps the props in the engine's
+    unknown-checking proxy, exactly as `pulumi preview --policy-pack` hands them over."""
     config = config or {}
     custom = [r for r in resources if r.get("custom", True)]
     linked = policy_resources(custom)
+    if as_engine:
+        for res in linked:
+            res.props = unknown_checking_proxy(dict(res.props))
     out: list[Violation] = []
     for rule in rules:
         level = enforcement_override(config, rule)

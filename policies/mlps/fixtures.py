@@ -137,7 +137,8 @@ def _tenant(slug: str, zone: str, level: int, cidr: str, host_ip: str, rules: li
             projectId=project,
         )
     )
-    out.append(res(t.VOLUME_QUOTA, f"{slug}-volume-quota", {"volumes": 4, "gigabytes": 400}, slug, projectId=project))
+    volume_quota = {"volumes": 4, "gigabytes": 400, "snapshots": 4, "backups": 4, "backupGigabytes": 400}
+    out.append(res(t.VOLUME_QUOTA, f"{slug}-volume-quota", volume_quota, slug, projectId=project))
     provider = res(
         t.PROVIDER, f"{slug}-provider", {"password": "[secret]", "authUrl": "https://keystone"}, slug, tenantId=project
     )
@@ -301,3 +302,33 @@ def set_input(name: str, key: str, value: Any) -> Callable[[list[Res]], list[Res
         return stack
 
     return mutate
+
+
+def link(resource: Res, key: str, *targets: Res) -> Res:
+    """Point input `key` of `resource` at `targets` (their IDs, and their URNs as the engine's
+    propertyDependencies); one target gives a scalar input, several a list."""
+    ids = [f"{t['name']}-id" for t in targets]
+    resource["inputs"][key] = ids[0] if len(ids) == 1 else ids
+    resource["propertyDependencies"][key] = [t["urn"] for t in targets]
+    resource["dependencies"] = sorted({*resource["dependencies"], *(t["urn"] for t in targets)})
+    return resource
+
+
+def unlink(resource: Res, key: str) -> Res:
+    """Drop input `key` and its propertyDependencies entry."""
+    resource["inputs"].pop(key, None)
+    resource["propertyDependencies"].pop(key, None)
+    return resource
+
+
+def add_tenant(
+    stack: list[Res],
+    slug: str,
+    zone: str,
+    level: int,
+    cidr: str,
+    host_ip: str,
+    rules: list[dict[str, Any]] | None = None,
+) -> list[Res]:
+    """Append a whole compliant tenant built like the base ones (e.g. a second tenant in a zone)."""
+    return [*stack, *copy.deepcopy(_tenant(slug, zone, level, cidr, host_ip, list(rules or [])))]

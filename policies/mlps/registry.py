@@ -2,10 +2,32 @@
 
 from __future__ import annotations
 
-from . import boundary, compute, identity, network, storage
+from . import (
+    boundary,
+    boundary_flows,
+    compute,
+    governance,
+    identity,
+    network,
+    network_ports,
+    quotas,
+    storage,
+    tagging,
+)
 from .rule import Rule
 
-MODULES = (identity, network, boundary, compute, storage)
+MODULES = (
+    identity,
+    network,
+    network_ports,
+    boundary,
+    boundary_flows,
+    compute,
+    storage,
+    quotas,
+    tagging,
+    governance,
+)
 
 
 def all_rules() -> list[Rule]:

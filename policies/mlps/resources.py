@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pulumi_policy import PolicyResource, ResourceValidationArgs
+from pulumi_policy.proxy import _DictProxy, _is_unknown, _ListProxy
 
 # Type tokens of the OpenStack resources the govcloud program creates.
 PROJECT = "openstack:identity/project:Project"
@@ -35,6 +36,37 @@ VOLUME = "openstack:blockstorage/volume:Volume"
 VOLUME_TYPE = "openstack:blockstorage/volumeTypeV3:VolumeTypeV3"
 VOLUME_ATTACH = "openstack:compute/volumeAttach:VolumeAttach"
 PROVIDER = "pulumi:providers:openstack"
+
+
+class Unknown(str):
+    """A value the engine does not know yet (a new resource's ID during a preview).
+
+    It is set (truthy) but equals no real value, so "is it set?" checks pass and
+    "is it this value?" checks must ask `is_unknown` first.
+    """
+
+
+UNKNOWN = Unknown("<unknown until applied>")
+
+
+def is_unknown(value: Any) -> bool:
+    return isinstance(value, Unknown)
+
+
+def plain(value: Any) -> Any:
+    """Props as plain data, with values unknown during a preview as UNKNOWN.
+
+    The engine hands rules a proxy that raises UnknownValueError on reading an unknown value
+    (in a first preview every new resource's ID is unknown). Reading through it would make
+    every rule "not runnable during preview".
+    """
+    if isinstance(value, _DictProxy | _ListProxy):
+        value = value["__target"]
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return UNKNOWN if _is_unknown(value) else value
 
 
 @dataclass(frozen=True)
@@ -68,11 +100,11 @@ class Resource:
 
     @staticmethod
     def from_args(args: ResourceValidationArgs) -> Resource:
-        return Resource(args.resource_type, args.name, dict(args.props), args.urn, args.opts.parent)
+        return Resource(args.resource_type, args.name, plain(args.props), args.urn, args.opts.parent)
 
     @staticmethod
     def from_policy_resource(res: PolicyResource) -> Resource:
         deps = tuple(d.urn for d in res.dependencies or [])
         refs = {k: tuple(d.urn for d in v) for k, v in (res.property_dependencies or {}).items()}
         parent = res.parent.urn if res.parent is not None else None
-        return Resource(res.resource_type, res.name, dict(res.props), res.urn, parent, deps, refs)
+        return Resource(res.resource_type, res.name, plain(res.props), res.urn, parent, deps, refs)

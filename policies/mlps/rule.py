@@ -32,7 +32,8 @@ FRAMEWORK = PolicyComplianceFramework(
 # A resource check sees one resource; a stack check sees them all. Both yield messages.
 ResourceCheck = Callable[[Resource, Facts], list[str]]
 StackCheck = Callable[[list[Resource], Facts], list[tuple[str, str | None]]]
-Mutation = Callable[[list[Resource]], list[Resource]]
+# A fixture mutation works on the plan-shaped dicts (fixtures.Res), before they become Resources.
+Mutation = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
