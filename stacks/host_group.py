@@ -7,7 +7,7 @@ import pulumi_openstack as openstack
 
 from govcloud.catalog.loader import Catalog
 from govcloud.catalog.model import Tenant as TenantSpec
-from govcloud.catalog.topology import HostInstance, SecurityRule
+from govcloud.catalog.topology import HostInstance, SecurityRule, spread_sets
 from stacks.host import Host
 from stacks.platform import Platform
 
@@ -67,16 +67,16 @@ class HostGroup(pulumi.ComponentResource):
                 opts=child,
             )
         scoped = pulumi.ResourceOptions(parent=self, provider=provider)
-        server_groups: dict[str, openstack.compute.ServerGroup] = {}
-        for host_spec in {h.spec.name: h.spec for h in hosts}.values():
-            if host_spec.count > 1:
-                # Replicas of one role never share a hypervisor.
-                server_groups[host_spec.name] = openstack.compute.ServerGroup(
-                    f"{spec.slug}-{host_spec.name}-spread",
-                    name=f"{spec.slug}-{host_spec.name}",
-                    policies="anti-affinity",
-                    opts=scoped,
-                )
+        spread: dict[str, openstack.compute.ServerGroup] = {}
+        for (_, role), same_job in sorted(spread_sets(hosts).items()):
+            # Hosts doing the same job never share a hypervisor.
+            server_group = openstack.compute.ServerGroup(
+                f"{name}-{role}-spread",
+                name=f"{name}-{role}",
+                policies="anti-affinity",
+                opts=scoped,
+            )
+            spread.update({host.name: server_group for host in same_job})
         self.hosts = [
             Host(
                 spec,
@@ -87,7 +87,7 @@ class HostGroup(pulumi.ComponentResource):
                 subnets,
                 self.security_group,
                 keypair,
-                server_groups.get(host.spec.name),
+                spread.get(host.name),
                 provider,
                 opts=child,
             )

@@ -7,6 +7,7 @@ import pulumi_openstack as openstack
 
 from govcloud.catalog.loader import Catalog
 from govcloud.catalog.model import Tenant as TenantSpec
+from govcloud.catalog.topology import spread_sets
 from stacks.host_group import HostGroup
 from stacks.platform import TENANT_ROLES, Platform
 from stacks.settings import StackSettings
@@ -44,7 +45,7 @@ class Tenant(pulumi.ComponentResource):
             opts=child,
         )
         self._identity(spec, platform, child)
-        self._quotas(spec, child)
+        self._quotas(spec, catalog, child)
         provider = self._tenant_provider(slug, settings, child)
         scoped = pulumi.ResourceOptions(parent=self, provider=provider)
         self.keypair = openstack.compute.Keypair(
@@ -102,9 +103,14 @@ class Tenant(pulumi.ComponentResource):
             opts=child,
         )
 
-    def _quotas(self, spec: TenantSpec, child: pulumi.ResourceOptions) -> None:
+    def _quotas(self, spec: TenantSpec, catalog: Catalog, child: pulumi.ResourceOptions) -> None:
         q = spec.quotas
-        replicated = [h for h in spec.hosts if h.count > 1]
+        hosts = catalog.topology.hosts[spec.slug]
+        spread = [
+            same
+            for group in catalog.topology.groups(spec.slug)
+            for same in spread_sets(h for h in hosts if h.spec.group == group).values()
+        ]
         openstack.compute.QuotaSetV2(
             f"{spec.slug}-compute-quota",
             project_id=self.project.id,
@@ -112,8 +118,8 @@ class Tenant(pulumi.ComponentResource):
             cores=q.cores,
             ram=q.ram_mb,
             key_pairs=1,
-            server_groups=max(len(replicated), 1),
-            server_group_members=max((h.count for h in replicated), default=1),
+            server_groups=max(len(spread), 1),
+            server_group_members=max((len(same) for same in spread), default=1),
             opts=child,
         )
         openstack.networking.QuotaV2(

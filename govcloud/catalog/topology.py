@@ -67,6 +67,18 @@ class Topology:
         return sorted({h.spec.group for h in self.hosts.get(tenant, [])})
 
 
+def spread_sets(hosts: Iterable[HostInstance]) -> dict[tuple[str, str], list[HostInstance]]:
+    """Hosts doing the same job (same group and role) that must not share a hypervisor.
+
+    Replicas of one host spec count, and so do separately declared hosts of one role
+    (two resolvers, say): losing one hypervisor must not take them all.
+    """
+    sets: dict[tuple[str, str], list[HostInstance]] = {}
+    for host in hosts:
+        sets.setdefault((host.spec.group, host.spec.role), []).append(host)
+    return {key: same for key, same in sets.items() if len(same) > 1}
+
+
 def replica_names(spec: HostSpec) -> list[str]:
     if spec.count == 1:
         return [spec.name]

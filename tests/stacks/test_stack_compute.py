@@ -81,21 +81,26 @@ def test_instances_log_in_by_key_never_by_password(index: PlanIndex) -> None:
 
 
 def test_replicas_are_spread_by_anti_affinity(index: PlanIndex, catalog: Catalog) -> None:
-    groups_used: dict[str, set[str]] = defaultdict(set)
-    replicated_specs = set()
+    """Hosts doing one job (same tenant, group and role: replicas or separately declared) share
+    one anti-affinity server group; a host alone in its job has none."""
+    jobs: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     for host in catalog.topology.all_hosts():
-        instance = index.instance(host.tenant, host.name)
-        hints = instance["inputs"].get("schedulerHints") or []
-        if host.spec.count == 1:
-            assert not any(h.get("group") for h in hints), f"{instance['name']} is alone but in a server group"
-            continue
-        replicated_specs.add((host.tenant, host.spec.name))
-        (hint,) = hints
-        group = index.ref(instance, hint["group"], SERVER_GROUP)
-        assert group["inputs"]["policies"] == "anti-affinity", group["name"]
-        assert group["tenant"] == instance["tenant"] and group["provider"] == instance["provider"]
-        groups_used[group["urn"]].add(f"{host.tenant}/{host.spec.name}")
-    # one server group per replicated host spec, holding exactly that spec's replicas
-    assert all(len(specs) == 1 for specs in groups_used.values()), groups_used
-    assert len(groups_used) == len(replicated_specs) > 0
+        jobs[(host.tenant, host.spec.group, host.spec.role)].append(host.name)
+    groups_used: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
+    for (tenant, group, role), names in jobs.items():
+        for name in names:
+            instance = index.instance(tenant, name)
+            hints = instance["inputs"].get("schedulerHints") or []
+            if len(names) == 1:
+                assert not any(h.get("group") for h in hints), f"{instance['name']} is alone but in a server group"
+                continue
+            (hint,) = hints
+            server_group = index.ref(instance, hint["group"], SERVER_GROUP)
+            assert server_group["inputs"]["policies"] == "anti-affinity", server_group["name"]
+            assert server_group["tenant"] == instance["tenant"] and server_group["provider"] == instance["provider"]
+            groups_used[server_group["urn"]].add((tenant, group, role))
+    assert all(len(used) == 1 for used in groups_used.values()), groups_used
+    assert len(groups_used) == sum(1 for names in jobs.values() if len(names) > 1) > 0
     assert set(groups_used) == {g["urn"] for g in index.of_type(SERVER_GROUP)}, "unused server groups"
+    # the two resolvers of the sample are declared separately and still kept apart
+    assert ("mgmt", "dns", "dns") in {job for used in groups_used.values() for job in used}

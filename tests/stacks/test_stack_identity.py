@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from stack_plan import (
     COMPUTE_QUOTA,
     GET_ROLE,
     GROUP,
+    INSTANCE,
     NETWORK_QUOTA,
     PROJECT,
     ROLE,
@@ -58,7 +61,12 @@ def test_compute_quota_admits_the_server_groups(index: PlanIndex, catalog: Catal
         inputs = quota_of(index, COMPUTE_QUOTA, slug)["inputs"]
         groups = index.tenant_resources(SERVER_GROUP, slug)
         assert inputs["serverGroups"] >= len(groups), slug
-        assert inputs["serverGroupMembers"] >= max((h.count for h in tenant.hosts), default=1), slug
+        members = Counter(
+            hint["group"]
+            for instance in index.tenant_resources(INSTANCE, slug)
+            for hint in instance["inputs"].get("schedulerHints") or []
+        )
+        assert inputs["serverGroupMembers"] >= max(members.values(), default=1), slug
         assert inputs["keyPairs"] >= 1
 
 
