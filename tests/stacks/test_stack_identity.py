@@ -57,7 +57,7 @@ def test_quotas_are_the_declared_ones(index: PlanIndex, catalog: Catalog) -> Non
 
 
 def test_compute_quota_admits_the_server_groups(index: PlanIndex, catalog: Catalog) -> None:
-    for slug, tenant in catalog.tenants.items():
+    for slug in catalog.tenants:
         inputs = quota_of(index, COMPUTE_QUOTA, slug)["inputs"]
         groups = index.tenant_resources(SERVER_GROUP, slug)
         assert inputs["serverGroups"] >= len(groups), slug
