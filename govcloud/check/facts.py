@@ -17,6 +17,12 @@ def bastion_cidrs(catalog: Catalog) -> tuple[str, ...]:
     return tuple(sorted({f"{nic.ip}/32" for host in hosts for nic in host.nics}))
 
 
+def baseline_ports(catalog: Catalog) -> tuple[str, ...]:
+    """Ports the platform's baseline flows open towards its trust services ("53/udp", ...)."""
+    ports = {p for flow in catalog.platform.baseline_flows if flow.direction == "to-service" for p in flow.ports}
+    return tuple(sorted(ports))
+
+
 def facts_from_catalog(catalog: Catalog) -> Facts:
     platform = catalog.platform
     return Facts(
@@ -32,4 +38,5 @@ def facts_from_catalog(catalog: Catalog) -> Facts:
         approved_flavors=tuple(flavor.name for flavor in platform.flavors),
         encrypted_volume_types=tuple(vt.name for vt in platform.volume_types if vt.encrypted),
         capacity=platform.capacity.model_dump(),
+        baseline_ports=baseline_ports(catalog),
     )

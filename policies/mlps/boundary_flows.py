@@ -196,7 +196,7 @@ def _management_ingress(s: Stack) -> Iterator[Finding]:
             continue
         if MANAGEMENT not in s.group_zones(group) or remote.zone == MANAGEMENT:
             continue
-        if not on_baseline_ports(rule) and not _is_bastion_remote(s, rule, remote):
+        if not on_baseline_ports(rule, s.facts) and not _is_bastion_remote(s, rule, remote):
             yield (
                 f"rule {rule.name} admits {remote.network} ({remote.zone}) into management group {group.name} "
                 "beyond the baseline services (dns, time, audit log, directory)",
@@ -212,7 +212,8 @@ def _specific_prefixes(s: Stack) -> Iterator[Finding]:
         if group is None or is_any(rule):
             continue
         bastion = rule.get("direction") == "egress" and admin_ports(rule) and s.is_bastion_group(group)
-        service = rule.get("direction") == "ingress" and MANAGEMENT in s.group_zones(group) and on_baseline_ports(rule)
+        ingress = rule.get("direction") == "ingress"
+        service = ingress and MANAGEMENT in s.group_zones(group) and on_baseline_ports(rule, s.facts)
         if not bastion and not service:
             yield (
                 f"rule {rule.name} names {remote.network}; flows name hosts or subnets (/{SPECIFIC_PREFIX} or "

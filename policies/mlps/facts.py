@@ -30,6 +30,13 @@ class Facts:
     approved_flavors: tuple[str, ...] = ()
     encrypted_volume_types: tuple[str, ...] = ()
     capacity: dict[str, int] = field(default_factory=dict)
+    # ports of the platform's baseline flows towards its trust services ("53/udp", ...)
+    baseline_ports: tuple[str, ...] = ("53/udp", "53/tcp", "123/udp", "4460/tcp", "6514/tcp", "636/tcp")
+    platform_level: int = 3  # the MLPS level the shared platform is graded at
+    deployers_group: str = "govcloud-deployers"
+
+    def on_baseline_port(self, protocol: str, port: int) -> bool:
+        return f"{port}/{protocol}" in self.baseline_ports
 
     def zone_of_cidr(self, cidr: str) -> str | None:
         """The zone whose supernet holds `cidr` (None for the internet or a foreign range)."""

@@ -38,11 +38,11 @@ def _not_classified(resource: Resource, facts: Facts) -> list[str]:
 
 def _not_above_platform(resource: Resource, facts: Facts) -> list[str]:
     levels = sorted({lv for v in _marks(resource, "mlps", "mlps_level") if (lv := level(v)) is not None})
-    above = [lv for lv in levels if lv > PLATFORM_LEVEL]
+    above = [lv for lv in levels if lv > facts.platform_level]
     if above:
         return [
             f"{resource.name} is a level-{above[-1]} system; the platform is protected at level "
-            f"{PLATFORM_LEVEL} and cannot carry it"
+            f"{facts.platform_level} and cannot carry it"
         ]
     return []
 
@@ -57,11 +57,11 @@ def _management_at_platform_level(resources: list[Resource], facts: Facts) -> Fi
                 out.append((f"the platform's management tenant {slug} is not declared", None))
             continue
         lvl = view.project_level(slug)
-        if lvl is None or lvl < PLATFORM_LEVEL:
+        if lvl is None or lvl < facts.platform_level:
             out.append(
                 (
                     f"platform tenant {text(project.get('name'))} is level {lvl or '(none)'}; it runs the "
-                    f"platform's own services and is protected at level {PLATFORM_LEVEL}",
+                    f"platform's own services and is protected at level {facts.platform_level}",
                     project.urn,
                 )
             )

@@ -35,9 +35,6 @@ ADMIN_PORTS: tuple[tuple[int, int, str], ...] = (
 )
 # The management zone's baseline services every tenant may reach (platform.yaml baseline_flows:
 # dns, time incl. NTS key establishment, audit-log shipping, directory login).
-BASELINE_SERVICE_PORTS: frozenset[tuple[str, int]] = frozenset(
-    {("udp", 53), ("tcp", 53), ("udp", 123), ("tcp", 4460), ("tcp", 6514), ("tcp", 636)}
-)
 PORTED_PROTOCOLS = frozenset({"tcp", "udp", "sctp", "6", "17", "132"})
 ANY_PROTOCOLS = frozenset({"", "any", "0", "none"})
 
@@ -125,11 +122,12 @@ def admin_ports(rule: Resource) -> list[str]:
     return [name for low, high, name in ADMIN_PORTS if ports[0] <= high and low <= ports[1]]
 
 
-def on_baseline_ports(rule: Resource) -> bool:
+def on_baseline_ports(rule: Resource, facts: Facts) -> bool:
+    """The rule opens only ports of the platform's baseline flows (platform.yaml)."""
     ports = port_range(rule)
     if is_any(rule) or ports is None:
         return False
-    return all((protocol(rule), p) in BASELINE_SERVICE_PORTS for p in range(ports[0], ports[1] + 1))
+    return all(facts.on_baseline_port(protocol(rule), p) for p in range(ports[0], ports[1] + 1))
 
 
 class Stack:

@@ -63,10 +63,10 @@ def test_admin_ports_are_found_inside_ranges_but_not_in_any_any_rules() -> None:
 
 
 def test_baseline_ports_match_protocol_and_port() -> None:
-    assert on_baseline_ports(rule(protocol="udp", portRangeMin=53, portRangeMax=53))
-    assert on_baseline_ports(rule(protocol="tcp", portRangeMin=636, portRangeMax=636))
-    assert not on_baseline_ports(rule(protocol="udp", portRangeMin=636, portRangeMax=636))
-    assert not on_baseline_ports(rule(protocol="tcp", portRangeMin=53, portRangeMax=54))
+    assert on_baseline_ports(rule(protocol="udp", portRangeMin=53, portRangeMax=53), FACTS)
+    assert on_baseline_ports(rule(protocol="tcp", portRangeMin=636, portRangeMax=636), FACTS)
+    assert not on_baseline_ports(rule(protocol="udp", portRangeMin=636, portRangeMax=636), FACTS)
+    assert not on_baseline_ports(rule(protocol="tcp", portRangeMin=53, portRangeMax=54), FACTS)
 
 
 def test_descriptions_name_flows_and_approvals() -> None:
