@@ -7,20 +7,24 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 STACK ?= lab
 CATALOG ?= catalog
+# Debian packages beyond the basics: Graphviz draws the report's topology, Chromium (headless)
+# and the CJK fonts render and test the report's page.
+HOST_PACKAGES := graphviz chromium fonts-noto-cjk
 
-.PHONY: help setup lab validate plan test lint typecheck pytest schema clean
+.PHONY: help setup lab validate plan report test lint typecheck pytest schema clean
 
 help:
-	@echo "make lab        validate and plan the sample zone into out/plan.json"
+	@echo "make lab        validate and plan the sample zone into out/plan.json, write the report"
+	@echo "make report     the auditor report of out/plan.json into out/report/ (index.html, report.json)"
 	@echo "make test       ruff, mypy and the whole pytest suite"
 	@echo "make schema     regenerate schema/*.json from the catalog model"
 	@echo "make clean      remove .venv and out/"
 
 setup: $(STAMP)
 
-# Rebuilt whenever the pins or the package metadata change.
-$(STAMP): requirements.txt pyproject.toml scripts/setup-host.sh
-	scripts/setup-host.sh
+# Rebuilt whenever the pins, the package metadata or the host package list change.
+$(STAMP): requirements.txt pyproject.toml scripts/setup-host.sh Makefile
+	scripts/setup-host.sh $(HOST_PACKAGES)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
@@ -32,7 +36,10 @@ validate: $(STAMP)
 plan: validate
 	$(BIN)/govcloud plan --catalog $(CATALOG) --stack $(STACK) --out out/plan.json
 
-lab: plan
+report: plan
+	$(BIN)/govcloud report --catalog $(CATALOG) --plan out/plan.json --out out/report
+
+lab: plan report
 
 schema: $(STAMP)
 	$(BIN)/govcloud schema --out schema
