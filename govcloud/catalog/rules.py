@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from govcloud.catalog.errors import CatalogError, FieldPath, dotted
-from govcloud.catalog.model import HostSpec, Platform, Sensitivity, Tenant, ZoneName
+from govcloud.catalog.model import HostSpec, Platform, Sensitivity, Tenant, TrustService, ZoneName
 from govcloud.catalog.source import SourceFile
 from govcloud.catalog.topology import (
     FIRST_HOST_OFFSET,
@@ -15,6 +15,7 @@ from govcloud.catalog.topology import (
     HostInstance,
     Topology,
     assign_addresses,
+    parse_port,
     replica_names,
     resolve_endpoint,
     split_endpoint,
@@ -144,6 +145,7 @@ def check_tenant(platform: Platform, item: Checked) -> Iterator[CatalogError]:
     yield from _duplicates(src, ("flows",), [f.name for f in tenant.flows])
     yield from _check_networks(platform, tenant, src)
     yield from _check_hosts(platform, tenant, src)
+    yield from _check_group_zones(tenant, src)
 
 
 def _check_networks(platform: Platform, tenant: Tenant, src: SourceFile) -> Iterator[CatalogError]:
@@ -211,6 +213,25 @@ def _check_dual_homing(
     elif zones != EXCHANGE_ZONES:
         named = ", ".join(sorted(z.value for z in zones))
         yield src.error(path, f"a gateway joins exactly the intranet and the extranet (got: {named})")
+
+
+def _check_group_zones(tenant: Tenant, src: SourceFile) -> Iterator[CatalogError]:
+    """A host group is one security group: its hosts sit in the same zone(s), or its rules
+    (and other tenants' rules towards it) would open one zone to another."""
+    zone_of = {n.name: n.zone for n in tenant.networks}
+    first: dict[str, tuple[frozenset[ZoneName], str]] = {}
+    for i, host in enumerate(tenant.hosts):
+        zones = frozenset(zone_of[n.network] for n in host.nics if n.network in zone_of)
+        if not zones:
+            continue
+        seen = first.setdefault(host.group, (zones, host.name))
+        if seen[0] != zones:
+            named = ", ".join(sorted(z.value for z in seen[0]))
+            yield src.error(
+                ("hosts", i, "group"),
+                f"group {host.group} already sits in {named} (host {seen[1]}); a group's hosts share "
+                "their zones (allowed: another group name for this host)",
+            )
 
 
 def _check_hosts(platform: Platform, tenant: Tenant, src: SourceFile) -> Iterator[CatalogError]:
@@ -402,8 +423,54 @@ def check_flows(
                 elif (crosses_zone or crosses_tenant) and not flow.approval:
                     what = "zone" if crosses_zone else "tenant"
                     yield src.error(("flows", i, "approval"), f"the flow crosses a {what} and {NEEDS_APPROVAL}")
+                yield from _into_management(platform, src, i, flow.ports, resolved["from"], dst_owner, dst_zones)
             elif INTERNET in (flow.source, flow.destination) and not flow.approval:
                 yield src.error(("flows", i, "approval"), f"the flow reaches the internet and {NEEDS_APPROVAL}")
+
+
+ADMIN_PORTS = ((22, 22), (23, 23), (623, 623), (2375, 2376), (3389, 3389), (5900, 5999), (5985, 5986))
+
+
+def _opens_admin_port(ports: list[str]) -> bool:
+    for port in ports:
+        _, low, high = parse_port(port)
+        if low is not None and high is not None and any(low <= b and a <= high for a, b in ADMIN_PORTS):
+            return True
+    return False
+
+
+def _into_management(
+    platform: Platform,
+    src: SourceFile,
+    i: int,
+    ports: list[str],
+    source: tuple[str, list[HostInstance]],
+    dst_owner: str,
+    dst_zones: frozenset[ZoneName],
+) -> Iterator[CatalogError]:
+    """The management network is reached from other tenants only by the baseline flows, and
+    administered only from the bastion."""
+    if ZoneName.management not in dst_zones:
+        return
+    src_owner, src_hosts = source
+    if src_owner != dst_owner and dst_owner == platform.management_tenant:
+        baseline = sorted({p for b in platform.baseline_flows if b.direction == "to-service" for p in b.ports})
+        yield src.error(
+            ("flows", i),
+            "other tenants reach the management network only through the platform's baseline flows "
+            f"(allowed: none here; platform.yaml baseline_flows open {', '.join(baseline)})",
+        )
+        return
+    bastion = platform.trust_services.get(TrustService.bastion)
+    from_bastion = bastion is not None and all(
+        h.tenant == bastion.tenant and h.spec.group == bastion.group for h in src_hosts
+    )
+    if _opens_admin_port(ports) and not from_bastion:
+        where = f"{bastion.tenant}/{bastion.group}" if bastion else "the bastion"
+        yield src.error(
+            ("flows", i, "ports"),
+            f"administration ports in the management zone open only to the bastion (allowed source: {where})",
+        )
 
 
 def _internet_end(

@@ -337,10 +337,10 @@ CASES: list[tuple[str, list[tuple[str, str, str]], list[Expect]]] = [
     ),
     (
         "cross-zone-flow-without-approval",
-        [(FIN, "    ports: [5432/tcp]\n", "    ports: [5432/tcp]\n  - name: app-to-log\n    from: app\n"
-          "    to: mgmt/log\n    ports: [8080/tcp]\n")],
+        [(MGMT, "    ports: [636/tcp]\n", "    ports: [636/tcp]\n  - name: collect-metrics\n    from: log\n"
+          "    to: finance/app\n    ports: [9100/tcp]\n")],
         [
-            E(FIN, "- name: app-to-log", "flows[1].approval", "crosses a zone", "needs an approval reference"),
+            E(MGMT, "- name: collect-metrics", "flows[1].approval", "crosses a zone", "needs an approval reference"),
         ],
     ),
     (
@@ -374,6 +374,40 @@ CASES: list[tuple[str, list[tuple[str, str, str]], list[Expect]]] = [
         [
             E(MGMT, "nics: [{network: trust, ip: 10.30.1.10}]\n    volumes", "hosts[1].nics[0].ip",
               "10.30.1.10 is already the fixed address of hosts[0].nics[0].ip"),
+        ],
+    ),
+    (
+        "admin-port-in-management-from-a-non-bastion-host",
+        [(MGMT, "    from: bastion\n    to: directory\n    ports: [636/tcp]",
+          "    from: log\n    to: directory\n    ports: [22/tcp]")],
+        [
+            E(MGMT, "ports: [22/tcp]", "flows[0].ports", "administration ports in the management zone",
+              "allowed source: mgmt/bastion"),
+        ],
+    ),
+    (
+        "tenant-flow-into-the-management-network",
+        [(FIN, "    ports: [5432/tcp]\n", "    ports: [5432/tcp]\n  - name: app-to-log\n    from: app\n"
+          "    to: mgmt/log\n    ports: [8443/tcp]\n    approval: 杨管办发〔2024〕40号\n")],
+        [
+            E(FIN, "- name: app-to-log", "flows[1]", "reach the management network only through the platform's "
+              "baseline flows"),
+        ],
+    ),
+    (
+        "host-group-spread-over-two-zones",
+        [(PORTAL, "    nics: [{network: dmz}]\n", "    nics: [{network: dmz}]\n  - name: web-inside\n"
+          "    group: web\n    role: web\n    flavor: g1.small\n    image: kylin-server-v10-sp3\n"
+          "    nics: [{network: xchg}]\n")],
+        [
+            E(PORTAL, "    group: web\n    role: web\n    flavor: g1.small", "hosts[1].group",
+              "group web already sits in extranet", "a group's hosts share their zones"),
+            # consequences that stay true until the host moves: the published group now
+            # reaches into the intranet, and the extra host counts against quota
+            E(PORTAL, "from: internet", "flows[0].from", "only hosts entirely in the extranet reach the internet"),
+            E(PORTAL, "  instances: 4", "quotas.instances", "less than the tenant declares"),
+            E(PORTAL, "  cores: 4", "quotas.cores", "less than the tenant declares"),
+            E(PORTAL, "  ram_mb: 8192", "quotas.ram_mb", "less than the tenant declares"),
         ],
     ),
     (

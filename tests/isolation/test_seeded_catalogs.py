@@ -1,4 +1,6 @@
-"""Violations the catalog validator lets through, seeded into a copy of the sample catalog.
+"""Violations seeded into a copy of the sample catalog: the validator refuses each of them now,
+and the proof still finds them in a plan made with those validator rules switched off (a plan
+from an older govcloud, or edited by hand: the proof does not trust the validator).
 
 All three live in one catalog so it is planned once (~5 s):
 
@@ -21,6 +23,8 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
+from govcloud.catalog import rules
+from govcloud.catalog.errors import CatalogInvalid
 from govcloud.catalog.loader import load_catalog
 from govcloud.isolation import Proof, build_intent, prove
 from govcloud.plan.offline import plan_catalog
@@ -54,11 +58,29 @@ def seed(root: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def seeded_plan(tmp_path_factory: pytest.TempPathFactory) -> tuple[Plan, Any]:
+def seeded_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("seeded") / "catalog"
     shutil.copytree(CATALOG, root)
     seed(root)
-    catalog = load_catalog(root)  # the validator accepts every seed: that is the point
+    return root
+
+
+def test_the_validator_refuses_every_seed(seeded_root: Path) -> None:
+    with pytest.raises(CatalogInvalid) as caught:
+        load_catalog(seeded_root)
+    messages = "\n".join(str(e) for e in caught.value.errors)
+    assert "base-data.yaml" in messages and "group api already sits in intranet" in messages
+    assert "mgmt.yaml" in messages and "administration ports in the management zone" in messages
+    assert "finance.yaml" in messages and "only through the platform's baseline flows" in messages
+
+
+@pytest.fixture(scope="module")
+def seeded_plan(seeded_root: Path) -> tuple[Plan, Any]:
+    with pytest.MonkeyPatch.context() as patch:
+        # switch off the validator rules that refuse the seeds
+        patch.setattr(rules, "_check_group_zones", lambda tenant, src: iter(()))
+        patch.setattr(rules, "_into_management", lambda *args: iter(()))
+        catalog = load_catalog(seeded_root)
     return plan_catalog(catalog, stack="lab", project_dir=ROOT), catalog
 
 
