@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,13 +60,35 @@ def plain(value: Any) -> Any:
     (in a first preview every new resource's ID is unknown). Reading through it would make
     every rule "not runnable during preview".
     """
+    kind = type(value)  # exact-type fast paths: this runs over every value of every resource
+    if kind is str:
+        return UNKNOWN if _is_unknown(value) else value
+    if kind is dict:
+        return {k: plain(v) for k, v in value.items()}
+    if kind is list:
+        return [plain(v) for v in value]
     if isinstance(value, _DictProxy | _ListProxy):
-        value = value["__target"]
+        return plain(value["__target"])
     if isinstance(value, Mapping):
         return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
+    if isinstance(value, tuple):
         return [plain(v) for v in value]
-    return UNKNOWN if _is_unknown(value) else value
+    return value
+
+
+class _LastConversion:
+    """The engine hands every stack policy the same resource list: convert it once."""
+
+    source: Sequence[PolicyResource] | None = None
+    size = 0
+    converted: list[Resource] = []  # noqa: RUF012 (replaced, never mutated)
+
+
+def convert_stack(resources: Sequence[PolicyResource]) -> list[Resource]:
+    if _LastConversion.source is not resources or _LastConversion.size != len(resources):
+        _LastConversion.converted = [Resource.from_policy_resource(r) for r in resources]
+        _LastConversion.source, _LastConversion.size = resources, len(resources)
+    return _LastConversion.converted
 
 
 @dataclass(frozen=True)

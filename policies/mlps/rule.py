@@ -23,7 +23,7 @@ from pulumi_policy import (
 )
 
 from .facts import Facts
-from .resources import Resource
+from .resources import Resource, convert_stack
 
 FRAMEWORK = PolicyComplianceFramework(
     name="MLPS 2.0", version="GB/T 22239-2019", reference="level 3 (等级保护第三级)"
@@ -84,7 +84,7 @@ class Rule:
         stack_check = self.stack_check
 
         def validate_stack(args: StackValidationArgs, report: ReportViolation) -> None:
-            resources = [Resource.from_policy_resource(r) for r in args.resources]
+            resources = convert_stack(args.resources)
             for message, urn in stack_check(resources, facts):
                 report(message, urn)
 

@@ -134,6 +134,7 @@ class Stack:
     """A stack's resources with the indexes the rules need."""
 
     def __init__(self, resources: Iterable[Resource], facts: Facts) -> None:
+        self.source = resources
         self.resources = list(resources)
         self.facts = facts
         self.by_urn = {r.urn: r for r in self.resources}
@@ -267,11 +268,22 @@ class Stack:
 Finding = tuple[str, str | None]
 
 
+_last_stack: list[Stack] = []
+
+
+def stack_of(resources: list[Resource], facts: Facts) -> Stack:
+    """One Stack (and its indexes) for all the stack rules that run over the same resources."""
+    if _last_stack and _last_stack[0].source is resources and _last_stack[0].facts is facts:
+        return _last_stack[0]
+    _last_stack[:] = [Stack(resources, facts)]
+    return _last_stack[0]
+
+
 def over_stack(check: Callable[[Stack], Iterable[Finding]]) -> Callable[[list[Resource], Facts], list[Finding]]:
     """A stack rule's check written over a `Stack` rather than the bare resource list."""
 
     def run(resources: list[Resource], facts: Facts) -> list[Finding]:
-        return list(check(Stack(resources, facts)))
+        return list(check(stack_of(resources, facts)))
 
     run.__doc__ = check.__doc__
     return run
