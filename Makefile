@@ -11,10 +11,11 @@ CATALOG ?= catalog
 # and the CJK fonts render and test the report's page.
 HOST_PACKAGES := graphviz chromium fonts-noto-cjk
 
-.PHONY: help setup lab validate plan report test lint typecheck pytest schema clean
+.PHONY: help setup lab validate plan check isolation report test lint typecheck pytest schema clean
 
 help:
-	@echo "make lab        validate and plan the sample zone into out/plan.json, write the report"
+	@echo "make lab        validate, plan (out/plan.json), check the policy pack (out/check.sarif),"
+	@echo "                prove zone isolation and write the auditor report (out/report/)"
 	@echo "make report     the auditor report of out/plan.json into out/report/ (index.html, report.json)"
 	@echo "make test       ruff, mypy and the whole pytest suite"
 	@echo "make schema     regenerate schema/*.json from the catalog model"
@@ -36,16 +37,24 @@ validate: $(STAMP)
 plan: validate
 	$(BIN)/govcloud plan --catalog $(CATALOG) --stack $(STACK) --out out/plan.json
 
+# The gates: a violated mandatory policy or a failed isolation claim stops `make lab` (exit 1).
+check: plan
+	$(BIN)/govcloud check --catalog $(CATALOG) --plan out/plan.json
+	$(BIN)/govcloud check --catalog $(CATALOG) --plan out/plan.json --format sarif --out out/check.sarif
+
+isolation: plan
+	$(BIN)/govcloud isolation --catalog $(CATALOG) --plan out/plan.json
+
 report: plan
 	$(BIN)/govcloud report --catalog $(CATALOG) --plan out/plan.json --out out/report
 
-lab: plan report
+lab: plan check isolation report
 
 schema: $(STAMP)
 	$(BIN)/govcloud schema --out schema
 
 lint: $(STAMP)
-	$(BIN)/ruff check govcloud stacks tests bench
+	$(BIN)/ruff check govcloud stacks policies tests bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
