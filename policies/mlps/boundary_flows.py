@@ -24,7 +24,6 @@ from .topology import (
     Stack,
     admin_ports,
     approved,
-    classify,
     is_any,
     on_baseline_ports,
     over_stack,
@@ -34,8 +33,7 @@ SPECIFIC_PREFIX = 24  # remote prefixes inside the platform are hosts or subnets
 
 
 def _rules(s: Stack) -> Iterator[tuple[Resource, Resource | None, Remote]]:
-    for rule, group in s.rules():
-        yield rule, group, classify(rule, s.facts)
+    yield from s.classified
 
 
 def _is_bastion_remote(s: Stack, rule: Resource, remote: Remote) -> bool:

@@ -48,7 +48,7 @@ def _approved_image(resource: Resource, facts: Facts) -> list[str]:
 
 
 def _domestic_image(resources: list[Resource], facts: Facts) -> Findings:
-    view = StackView(resources)
+    view = StackView.of(resources)
     out: Findings = []
     for instance in view.of_type(t.INSTANCE):
         image = image_name(instance)
@@ -60,7 +60,7 @@ def _domestic_image(resources: list[Resource], facts: Facts) -> Findings:
 
 
 def _platform_flavor(resources: list[Resource], facts: Facts) -> Findings:
-    view = StackView(resources)
+    view = StackView.of(resources)
     out: Findings = []
     for instance in view.of_type(t.INSTANCE):
         flavor = view.flavor(instance)
@@ -98,7 +98,7 @@ def _has_key_pair(resource: Resource, facts: Facts) -> list[str]:
 
 
 def _own_key_pair(resources: list[Resource], facts: Facts) -> Findings:
-    view = StackView(resources)
+    view = StackView.of(resources)
     out: Findings = []
     for instance in view.of_type(t.INSTANCE):
         tenant = view.tenant(instance)
@@ -142,7 +142,7 @@ def _no_secrets_in_user_data(resource: Resource, facts: Facts) -> list[str]:
 
 
 def _no_user_data_at_level_3(resources: list[Resource], facts: Facts) -> Findings:
-    view = StackView(resources)
+    view = StackView.of(resources)
     return [
         (f"level-3 host {i.name} is configured through user data; configure it with the audited roles", i.urn)
         for i in view.of_type(t.INSTANCE)
@@ -172,7 +172,7 @@ def _no_secrets_in_metadata(resource: Resource, facts: Facts) -> list[str]:
 
 
 def _replicas_spread(resources: list[Resource], facts: Facts) -> Findings:
-    view = StackView(resources)
+    view = StackView.of(resources)
     roles: dict[tuple[str, str, str], list[Resource]] = defaultdict(list)
     for instance in view.of_type(t.INSTANCE):
         meta = metadata(instance)
@@ -203,7 +203,7 @@ def _policies(server_group: Resource) -> list[str]:
 
 
 def _server_groups_spread(resources: list[Resource], facts: Facts) -> Findings:
-    view = StackView(resources)
+    view = StackView.of(resources)
     members: dict[str, list[Resource]] = defaultdict(list)
     for instance in view.of_type(t.INSTANCE):
         for group in view.targets(instance, "schedulerHints", t.SERVER_GROUP):

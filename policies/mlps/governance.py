@@ -48,7 +48,7 @@ def _not_above_platform(resource: Resource, facts: Facts) -> list[str]:
 
 
 def _management_at_platform_level(resources: list[Resource], facts: Facts) -> Findings:
-    view = StackView(resources)
+    view = StackView.of(resources)
     out: Findings = []
     for slug, required in ((facts.management_tenant, True), (facts.exchange_tenant, False)):
         project = view.projects.get(slug)

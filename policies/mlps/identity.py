@@ -70,7 +70,7 @@ def _grants(view: StackView) -> list[tuple[Resource, str | None, str | None]]:
 def _no_admin_role(resources: list[Resource], facts: Facts) -> Findings:
     return [
         (f"role assignment {a.name} grants Keystone's global `admin` role (cloud administrator)", a.urn)
-        for a, _, role in _grants(StackView(resources))
+        for a, _, role in _grants(StackView.of(resources))
         if role == KEYSTONE_ADMIN_ROLE
     ]
 
@@ -78,7 +78,7 @@ def _no_admin_role(resources: list[Resource], facts: Facts) -> Findings:
 def _tenant_group_roles(resources: list[Resource], facts: Facts) -> Findings:
     """admins/members/readers hold exactly their role (admin and auditor grants have own rules)."""
     out: Findings = []
-    for a, group, role in _grants(StackView(resources)):
+    for a, group, role in _grants(StackView.of(resources)):
         parts = split_group(group or "")
         if parts is None or parts[1] == "auditors" or role in (None, KEYSTONE_ADMIN_ROLE, AUDITOR_ROLE):
             continue
@@ -90,7 +90,7 @@ def _tenant_group_roles(resources: list[Resource], facts: Facts) -> Findings:
 
 def _audit_separated(resources: list[Resource], facts: Facts) -> Findings:
     out: Findings = []
-    for a, group, role in _grants(StackView(resources)):
+    for a, group, role in _grants(StackView.of(resources)):
         parts = split_group(group or "")
         is_auditors = parts is not None and parts[1] == "auditors"
         if role == AUDITOR_ROLE and not is_auditors:
@@ -101,7 +101,7 @@ def _audit_separated(resources: list[Resource], facts: Facts) -> Findings:
 
 
 def _own_project_only(resources: list[Resource], facts: Facts) -> Findings:
-    view = StackView(resources)
+    view = StackView.of(resources)
     out: Findings = []
     for a, group, _ in _grants(view):
         parts = split_group(group or "")
@@ -115,7 +115,7 @@ def _own_project_only(resources: list[Resource], facts: Facts) -> Findings:
 
 
 def _groups_named(resources: list[Resource], facts: Facts) -> Findings:
-    view = StackView(resources)
+    view = StackView.of(resources)
     out: Findings = []
     for group in view.of_type(t.GROUP):
         name = text(group.get("name"))
@@ -135,13 +135,13 @@ def _groups_named(resources: list[Resource], facts: Facts) -> Findings:
 def _deployers_member_only(resources: list[Resource], facts: Facts) -> Findings:
     return [
         (f"{a.name} grants `{role}` to {DEPLOYERS_GROUP}; the deployers hold `{DEPLOYER_ROLE}` only", a.urn)
-        for a, group, role in _grants(StackView(resources))
+        for a, group, role in _grants(StackView.of(resources))
         if group == DEPLOYERS_GROUP and role not in (None, DEPLOYER_ROLE, KEYSTONE_ADMIN_ROLE, AUDITOR_ROLE)
     ]
 
 
 def _admin_and_auditor_per_project(resources: list[Resource], facts: Facts) -> Findings:
-    view = StackView(resources)
+    view = StackView.of(resources)
     held: set[tuple[str, str, str]] = set()  # (project, group, role)
     for a, group, role in _grants(view):
         project = view.project_of(a)
@@ -186,7 +186,7 @@ def _no_ec2_credentials(resource: Resource, facts: Facts) -> list[str]:
 
 
 def _memberships_only_deployers(resources: list[Resource], facts: Facts) -> Findings:
-    view = StackView(resources)
+    view = StackView.of(resources)
     return [
         (
             f"{m.name} adds a user to {view.group_name(m) or 'an undeclared group'}; only {DEPLOYERS_GROUP} is "

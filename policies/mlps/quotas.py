@@ -50,7 +50,7 @@ NOT_LIMITS = ("projectId", "region")
 
 
 def _quota_per_project(resources: list[Resource], facts: Facts) -> Findings:
-    view = StackView(resources)
+    view = StackView.of(resources)
     count: Counter[tuple[str, str]] = Counter()
     out: Findings = []
     for quota in view.of_type(*QUOTAS):
@@ -79,7 +79,7 @@ def _finite_quota(resource: Resource, facts: Facts) -> list[str]:
 
 
 def _within_capacity(resources: list[Resource], facts: Facts) -> Findings:
-    view = StackView(resources)
+    view = StackView.of(resources)
     out: Findings = []
     for key, total in sorted(facts.capacity.items()):
         if key not in CAPACITY:
@@ -98,7 +98,7 @@ def _within_capacity(resources: list[Resource], facts: Facts) -> Findings:
 
 
 def _no_floating_ips_off_internet(resources: list[Resource], facts: Facts) -> Findings:
-    view = StackView(resources)
+    view = StackView.of(resources)
     out: Findings = []
     for quota in view.of_type(t.NETWORK_QUOTA):
         project = view.project_of(quota)
@@ -141,7 +141,7 @@ def _usage(view: StackView) -> dict[str, Counter[str]]:
 
 
 def _usage_within_quota(resources: list[Resource], facts: Facts) -> Findings:
-    view = StackView(resources)
+    view = StackView.of(resources)
     used = _usage(view)
     out: Findings = []
     for quota in view.of_type(t.COMPUTE_QUOTA, t.VOLUME_QUOTA):

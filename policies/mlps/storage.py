@@ -26,7 +26,7 @@ ENCRYPTED_SPEC = "govcloud:encrypted"
 
 def _encrypted_by_level(resources: list[Resource], facts: Facts) -> Findings:
     """A volume holds level-3 data if its tenant is level 3 or it is attached to a level-3 host."""
-    view = StackView(resources)
+    view = StackView.of(resources)
     hosts: dict[str, list[Resource]] = {}
     for _, instance, volume in view.attachments():
         hosts.setdefault(volume.urn, []).append(instance)
@@ -68,7 +68,7 @@ def _volume_type_declared(resource: Resource, facts: Facts) -> list[str]:
 
 def _block_device_volumes(resources: list[Resource], facts: Facts) -> Findings:
     """Boot/extra volumes created through block_device on a level-3 host are encrypted."""
-    view = StackView(resources)
+    view = StackView.of(resources)
     out: Findings = []
     for instance in view.of_type(t.INSTANCE):
         if view.level(instance) < 3:
@@ -98,7 +98,7 @@ def _block_device_volumes(resources: list[Resource], facts: Facts) -> Findings:
 
 
 def _attach_within_tenant(resources: list[Resource], facts: Facts) -> Findings:
-    view = StackView(resources)
+    view = StackView.of(resources)
     out: Findings = []
     for attach, instance, volume in view.attachments():
         owner, host = view.tenant(volume), view.tenant(instance)
@@ -117,7 +117,7 @@ SOURCES = ("sourceVolId", "snapshotId", "backupId", "sourceReplica")
 
 
 def _clones_within_tenant(resources: list[Resource], facts: Facts) -> Findings:
-    view = StackView(resources)
+    view = StackView.of(resources)
     out: Findings = []
     for volume in view.of_type(t.VOLUME):
         owner = view.tenant(volume)
@@ -152,7 +152,7 @@ BACKUP_KEYS = ("snapshots", "backups", "backupGigabytes")
 
 
 def _backups_allowed(resources: list[Resource], facts: Facts) -> Findings:
-    view = StackView(resources)
+    view = StackView.of(resources)
     out: Findings = []
     for quota in view.of_type(t.VOLUME_QUOTA):
         project = view.project_of(quota)

@@ -78,7 +78,7 @@ def _volume_attribution(resource: Resource, facts: Facts) -> list[str]:
 
 
 def _attribution_matches_project(resources: list[Resource], facts: Facts) -> Findings:
-    view = StackView(resources)
+    view = StackView.of(resources)
     out: Findings = []
     for r in view.of_type(t.INSTANCE, t.VOLUME):
         tenant = view.tenant(r)

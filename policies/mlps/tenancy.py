@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import cached_property
 from typing import Any
 
 from . import resources as t
@@ -101,16 +102,40 @@ def split_group(name: str) -> tuple[str, str] | None:
 # The stack
 
 
+_last_view: list[StackView] = []
+
+
 class StackView:
     """The stack's resources indexed by URN and type, with tenants and levels resolved."""
 
     def __init__(self, resources: Iterable[Resource]) -> None:
+        self.source = resources
         self.resources = list(resources)
         self.by_urn = {r.urn: r for r in self.resources}
         self.projects = {text(p.get("name")) or p.name: p for p in self.of_type(t.PROJECT)}
 
     def of_type(self, *types: str) -> list[Resource]:
-        return [r for r in self.resources if r.type in types]
+        return (
+            [r for t_ in types for r in self._by_type.get(t_, [])]
+            if len(types) > 1
+            else self._by_type.get(types[0], [])
+        )
+
+    @cached_property
+    def _by_type(self) -> dict[str, list[Resource]]:
+        out: dict[str, list[Resource]] = {}
+        for r in self.resources:
+            out.setdefault(r.type, []).append(r)
+        return out
+
+    @staticmethod
+    def of(resources: list[Resource]) -> StackView:
+        """One view for all the stack rules that run over the same resource list."""
+        last = _last_view[0] if _last_view else None
+        if last is not None and last.source is resources:
+            return last
+        _last_view[:] = [StackView(resources)]
+        return _last_view[0]
 
     def target(self, resource: Resource, key: str, *types: str) -> Resource | None:
         """The resource input `key` came from (of one of `types`, if given)."""

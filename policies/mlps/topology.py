@@ -140,7 +140,16 @@ class Stack:
         self.by_urn = {r.urn: r for r in self.resources}
 
     def of(self, *types: str) -> list[Resource]:
+        if len(types) == 1:
+            return self._by_type.get(types[0], [])
         return [r for r in self.resources if r.type in types]
+
+    @cached_property
+    def _by_type(self) -> dict[str, list[Resource]]:
+        out: dict[str, list[Resource]] = {}
+        for r in self.resources:
+            out.setdefault(r.type, []).append(r)
+        return out
 
     def target(self, resource: Resource, key: str) -> Resource | None:
         urn = resource.ref(key)
@@ -262,7 +271,16 @@ class Stack:
         return self.target(rule, "securityGroupId")
 
     def rules(self) -> list[tuple[Resource, Resource | None]]:
+        return self._rules
+
+    @cached_property
+    def _rules(self) -> list[tuple[Resource, Resource | None]]:
         return [(r, self.group_of(r)) for r in self.of(t.SEC_GROUP_RULE)]
+
+    @cached_property
+    def classified(self) -> list[tuple[Resource, Resource | None, Remote]]:
+        """Every security-group rule with its group and what its remote is (computed once)."""
+        return [(rule, group, classify(rule, self.facts)) for rule, group in self._rules]
 
 
 Finding = tuple[str, str | None]
