@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,9 +14,10 @@ from govcloud.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CatalogOption, app, e
 from govcloud.isolation import prove
 from govcloud.isolation.intent import build_intent, read_stack_config
 from govcloud.isolation.report import dumps, write_text
+from govcloud.plan import reader
+from govcloud.plan.reader import PlanFileError
 
 DEFAULT_PLAN = Path("out/plan.json")
-PLAN_FORMAT = "govcloud.plan/v1"  # docs/plan-format.md
 
 
 class Format(StrEnum):
@@ -30,35 +30,11 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(EXIT_USAGE)
 
 
-def read_plan(path: Path, *, default: bool) -> dict[str, Any]:
-    name = relative(path)
-    if default and not path.exists():
-        raise _fail(f"{name}: no plan yet: run govcloud plan --out {name} first")
+def read_plan(path: Path) -> dict[str, Any]:
     try:
-        plan = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise _fail(f"{name}: plan file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise _fail(f"{name}: cannot read the plan file ({exc})") from None
-    except json.JSONDecodeError as exc:
-        raise _fail(f"{name}:{exc.lineno}: not valid JSON ({exc.msg})") from None
-    if not isinstance(plan, dict) or plan.get("format") != PLAN_FORMAT:
-        got = plan.get("format") if isinstance(plan, dict) else type(plan).__name__
-        raise _fail(f"{name}: not an offline plan (format {got!r}, expected {PLAN_FORMAT!r})")
-    resources = plan.get("resources")
-    if not isinstance(resources, list):
-        raise _fail(f"{name}: resources: must be a list")
-    for index, res in enumerate(resources):
-        if not (isinstance(res, dict) and all(isinstance(res.get(k), str) for k in ("urn", "type", "name"))):
-            raise _fail(f"{name}: resources[{index}]: needs urn, type and name (text)")
-        if not isinstance(res.get("inputs", {}), dict):
-            raise _fail(f"{name}: resources[{index}].inputs: must be a mapping")
-        deps = res.get("propertyDependencies", {})
-        if not isinstance(deps, dict) or not all(isinstance(v, list) for v in deps.values()):
-            raise _fail(f"{name}: resources[{index}].propertyDependencies: must map inputs to lists of URNs")
-    if not isinstance(plan.get("lookups", []), list):
-        raise _fail(f"{name}: lookups: must be a list")
-    return plan
+        return reader.read_plan(path)
+    except PlanFileError as exc:
+        raise _fail(str(exc)) from None
 
 
 @app.command()
@@ -105,7 +81,7 @@ def isolation(
       govcloud isolation --core-hub management   (with the platform core's routes to management)
     """
     path = plan_file or DEFAULT_PLAN
-    plan = read_plan(path, default=plan_file is None)
+    plan = read_plan(path)
     loaded = load_or_exit(catalog)
     if core_hub is not None and core_hub not in {z.value for z in loaded.platform.zones}:
         allowed = ", ".join(sorted(z.value for z in loaded.platform.zones))

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from govcloud.catalog.errors import relative
-from govcloud.plan.document import PLAN_FORMAT
+from govcloud.plan import reader
+from govcloud.plan.reader import PlanFileError, read_json
 from policies.mlps.rule import Rule
 
 DEFAULT_PLAN = Path("out/plan.json")
@@ -23,34 +23,17 @@ class InputError(Exception):
 
 def _read_json(path: Path, what: str) -> Any:
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{relative(path)}: {what} not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{relative(path)}: cannot read the {what} ({exc})") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{relative(path)}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+        return read_json(path, what)
+    except PlanFileError as exc:
+        raise InputError(str(exc)) from None
 
 
 def read_plan(path: Path, *, default: bool = False) -> dict[str, Any]:
     """The offline plan written by `govcloud plan --out`; InputError if absent or malformed."""
-    if default and not path.exists():
-        raise InputError(f"{relative(path)}: no plan yet: run govcloud plan --out {relative(path)} first")
-    plan = _read_json(path, "plan file")
-    if not isinstance(plan, dict) or plan.get("format") != PLAN_FORMAT:
-        got = plan.get("format") if isinstance(plan, dict) else type(plan).__name__
-        raise InputError(f"{relative(path)}: not an offline plan (format {got!r}, expected {PLAN_FORMAT!r})")
-    resources = plan.get("resources")
-    if not isinstance(resources, list):
-        raise InputError(f"{relative(path)}: resources: must be a list")
-    for index, res in enumerate(resources):
-        if not (isinstance(res, dict) and all(isinstance(res.get(k), str) for k in ("urn", "type", "name"))):
-            raise InputError(f"{relative(path)}: resources[{index}]: needs urn, type and name (text)")
-        if not isinstance(res.get("inputs", {}), dict):
-            raise InputError(f"{relative(path)}: resources[{index}].inputs: must be a mapping")
-    return plan
+    try:
+        return reader.read_plan(path)
+    except PlanFileError as exc:
+        raise InputError(str(exc)) from None
 
 
 def _level(value: Any, where: str) -> None:

@@ -8,15 +8,15 @@ whose message names the file and, where it helps, the command to run first.
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from govcloud.catalog.errors import CatalogInvalid, relative
 from govcloud.catalog.loader import Catalog
+from govcloud.plan import reader
+from govcloud.plan.reader import PlanFileError
 
-PLAN_FORMAT = "govcloud.plan/v1"
 CHECK_FORMAT = "govcloud.check/v1"
 ISOLATION_PREFIX = "govcloud.isolation/"
 DEFAULT_PLAN = Path("out/plan.json")
@@ -32,36 +32,17 @@ class SourceError(Exception):
 
 def read_json(path: Path, what: str, hint: str | None = None) -> Any:
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        first = f": run {hint} first" if hint else ""
-        raise SourceError(f"{relative(path)}: {what} not found{first}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SourceError(f"{relative(path)}: cannot read the {what} ({exc})") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SourceError(f"{relative(path)}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+        return reader.read_json(path, what, hint)
+    except PlanFileError as exc:
+        raise SourceError(str(exc)) from None
 
 
 def read_plan(path: Path) -> dict[str, Any]:
-    """The offline plan (docs/plan-format.md): format, catalog digest and resources are checked."""
-    plan = read_json(path, "plan", f"govcloud plan --out {relative(path)}")
-    name = relative(path)
-    if not isinstance(plan, dict) or plan.get("format") != PLAN_FORMAT:
-        got = plan.get("format") if isinstance(plan, dict) else type(plan).__name__
-        raise SourceError(f"{name}: not an offline plan (format {got!r}, expected {PLAN_FORMAT!r})")
-    resources = plan.get("resources")
-    if not isinstance(resources, list):
-        raise SourceError(f"{name}: resources: must be a list")
-    for index, res in enumerate(resources):
-        if not (isinstance(res, dict) and all(isinstance(res.get(k), str) for k in ("urn", "type", "name"))):
-            raise SourceError(f"{name}: resources[{index}]: needs urn, type and name (text)")
-        if not isinstance(res.get("inputs", {}), dict):
-            raise SourceError(f"{name}: resources[{index}].inputs: must be a mapping")
-    if not isinstance(plan.get("catalog"), dict):
-        raise SourceError(f"{name}: catalog: must be a mapping with path and sha256")
-    return plan
+    """The offline plan (docs/plan-format.md), its shape checked."""
+    try:
+        return reader.read_plan(path)
+    except PlanFileError as exc:
+        raise SourceError(str(exc)) from None
 
 
 def check_document(doc: Any, name: str) -> dict[str, Any]:

@@ -59,7 +59,7 @@ def test_unknown_language_is_a_usage_error(plan_file: Path, tmp_path: Path) -> N
 def test_no_plan_says_to_plan_first(tmp_path: Path) -> None:
     result = report("--plan", str(tmp_path / "missing.json"), "--out", str(tmp_path / "r"))
     assert result.exit_code == EXIT_USAGE
-    assert "plan not found: run govcloud plan --out" in result.output
+    assert "plan file not found: run govcloud plan --out" in result.output
     assert not (tmp_path / "r").exists()
 
 
