@@ -10,6 +10,7 @@ from govcloud.catalog.errors import CatalogError, FieldPath, dotted
 from govcloud.catalog.model import HostSpec, Platform, Sensitivity, Tenant, TrustService, ZoneName
 from govcloud.catalog.source import SourceFile
 from govcloud.catalog.topology import (
+    ADMIN_PORTS,
     FIRST_HOST_OFFSET,
     INTERNET,
     HostInstance,
@@ -428,13 +429,10 @@ def check_flows(
                 yield src.error(("flows", i, "approval"), f"the flow reaches the internet and {NEEDS_APPROVAL}")
 
 
-ADMIN_PORTS = ((22, 22), (23, 23), (623, 623), (2375, 2376), (3389, 3389), (5900, 5999), (5985, 5986))
-
-
 def _opens_admin_port(ports: list[str]) -> bool:
     for port in ports:
         _, low, high = parse_port(port)
-        if low is not None and high is not None and any(low <= b and a <= high for a, b in ADMIN_PORTS):
+        if low is not None and high is not None and any(low <= b and a <= high for a, b, _ in ADMIN_PORTS):
             return True
     return False
 

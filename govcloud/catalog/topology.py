@@ -15,6 +15,19 @@ from govcloud.catalog.model import Flow, HostSpec, Platform, Tenant, ZoneName
 INTERNET = "internet"
 ANYWHERE = "0.0.0.0/0"
 FIRST_HOST_OFFSET = 10  # .1-.9 stay free for gateways and DHCP
+# Administration services (low, high, name): opened only to the bastion. The policy pack keeps
+# the same list (policies/mlps/topology.py; the pack stands alone; a test compares them).
+ADMIN_PORTS: tuple[tuple[int, int, str], ...] = (
+    (22, 22, "ssh"),
+    (23, 23, "telnet"),
+    (623, 623, "ipmi"),
+    (2375, 2376, "docker api"),
+    (3389, 3389, "rdp"),
+    (5900, 5999, "vnc"),
+    (5985, 5986, "winrm"),
+    (6443, 6443, "kubernetes api"),
+    (10250, 10250, "kubelet"),
+)
 
 
 @dataclass(frozen=True)

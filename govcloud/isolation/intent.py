@@ -13,26 +13,14 @@ from pathlib import Path
 
 from govcloud.catalog.loader import Catalog
 from govcloud.catalog.model import TrustService, ZoneName
-from govcloud.catalog.topology import INTERNET, resolve_endpoint
+from govcloud.catalog.topology import ADMIN_PORTS, INTERNET, resolve_endpoint
 from govcloud.isolation import services as sv
 from govcloud.isolation.intervals import Interval, prefix_interval
 
 EXCHANGE_ROLE = "exchange-gateway"
 INTRANET, EXTRANET, MANAGEMENT = ZoneName.intranet.value, ZoneName.extranet.value, ZoneName.management.value
 
-# Administration services: only the bastion may reach them on management hosts. Kept in step
-# with the policy pack's list (policies/mlps/topology.py ADMIN_PORTS; a test compares them).
-ADMIN_PORTS: tuple[tuple[int, int, str], ...] = (
-    (22, 22, "ssh"),
-    (23, 23, "telnet"),
-    (623, 623, "ipmi"),
-    (2375, 2376, "docker api"),
-    (3389, 3389, "rdp"),
-    (5900, 5999, "vnc"),
-    (5985, 5986, "winrm"),
-    (6443, 6443, "kubernetes api"),
-    (10250, 10250, "kubelet"),
-)
+# Administration services: only the bastion may reach them on management hosts.
 ADMIN_SERVICES: sv.Services = sv.union(
     *(sv.of_rule(proto, low, high) for low, high, _ in ADMIN_PORTS for proto in ("tcp", "udp"))
 )

@@ -10,9 +10,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from govcloud.catalog.topology import ADMIN_PORTS
 from govcloud.isolation import services as sv
 from govcloud.isolation.claims import Claim, Prover
-from govcloud.isolation.intent import ADMIN_PORTS, MANAGEMENT, Intent
+from govcloud.isolation.intent import MANAGEMENT, Intent
 from govcloud.isolation.network import PLATFORM
 from govcloud.isolation.reach import Analysis, Endpoint, Reach
 

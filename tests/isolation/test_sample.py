@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from govcloud.catalog.topology import ADMIN_PORTS
 from govcloud.isolation import Proof
-from govcloud.isolation.intent import ADMIN_PORTS
 from isolation.seeds import holding
 from policies.mlps.topology import ADMIN_PORTS as PACK_ADMIN_PORTS
 
