@@ -24,15 +24,21 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bench.catalog_gen import read_base
-from bench.plan_scale import ROOT, SOURCE_CATALOG, Model, catalog_for, govcloud_command, machine, shape_for
+from bench.plan_scale import (
+    ROOT,
+    SOURCE_CATALOG,
+    Model,
+    catalog_for,
+    govcloud_command,
+    run_sizes,
+    shape_for,
+)
 
 DEFAULT_OUT = ROOT / "bench" / "results" / "check_scale.json"
 MAX_SHARE_10K = 0.25  # (check + isolation) / plan at 10k resources
@@ -219,36 +225,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.evaluate:
         return evaluate_directly(*args.evaluate)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    started = datetime.now(UTC).replace(microsecond=0)
-    load_before = os.getloadavg()
-    models: dict[int, Model] = {}
-    results: list[Result] = []
-    with tempfile.TemporaryDirectory(prefix="govcloud-bench-") as tmp:
-        work = args.keep or Path(tmp)
-        work.mkdir(parents=True, exist_ok=True)
-        for size in sizes:
-            result = measure(size, models, max(1, args.repeat), work, keep=args.keep is not None)
-            results.append(result)
-            print(
-                f"{size}: {result.resources} resources: plan {result.plan_s:.1f} s, check {result.check_s:.1f} s "
-                f"(exit {result.check_exit}), isolation {result.isolation_s:.2f} s (proof {result.proof_s:.2f} s, "
-                f"exit {result.isolation_exit}): {100 * result.share:.0f} % of the plan",
-                flush=True,
-            )
-    document = {
-        "started_at": started.isoformat(),
-        "machine": machine(),
-        "load_average": {"before": list(load_before), "after": list(os.getloadavg())},
-        "repeat": max(1, args.repeat),
-        "results": [asdict(r) for r in results],
-        "targets": targets(results),
-    }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(table(results))
-    print(json.dumps(document["targets"], indent=1))
-    print(f"wrote {args.out}")
-    return 0
+    return run_sizes(sizes, args.repeat, args.keep, args.out, measure, describe, table, targets)
+
+
+def describe(result: Result) -> str:
+    return (
+        f"{result.resources} resources: plan {result.plan_s:.1f} s, check {result.check_s:.1f} s "
+        f"(exit {result.check_exit}), isolation {result.isolation_s:.2f} s (proof {result.proof_s:.2f} s, "
+        f"exit {result.isolation_exit}): {100 * result.share:.0f} % of the plan"
+    )
 
 
 if __name__ == "__main__":

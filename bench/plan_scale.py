@@ -21,13 +21,16 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from bench.catalog_gen import MAX_REPLICAS, Shape, generate, read_base
+
+R = TypeVar("R")
 
 ROOT = Path(__file__).resolve().parents[1]  # the project: Pulumi.yaml, Pulumi.lab.yaml
 SOURCE_CATALOG = ROOT / "catalog"
@@ -249,39 +252,56 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+def run_sizes(
+    sizes: list[int],
+    repeat: int,
+    keep: Path | None,
+    out: Path,
+    measure_one: Callable[[int, dict[int, Model], int, Path, bool], R],
+    describe: Callable[[R], str],
+    render_table: Callable[[list[R]], str],
+    judge: Callable[[list[R]], dict[str, Any]],
+) -> int:
+    """Measure each size in a scratch directory (or `keep`), then write and print the results."""
     started = datetime.now(UTC).replace(microsecond=0)
     load_before = os.getloadavg()
     models: dict[int, Model] = {}
-    results: list[Result] = []
+    results: list[R] = []
     with tempfile.TemporaryDirectory(prefix="govcloud-bench-") as tmp:
-        work = args.keep or Path(tmp)
+        work = keep or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         for size in sizes:
-            result = measure(size, models, max(1, args.repeat), work, keep=args.keep is not None)
+            result = measure_one(size, models, max(1, repeat), work, keep is not None)
             results.append(result)
-            print(
-                f"{size}: {result.resources} resources ({result.tenants} tenants x{result.replicas}): "
-                f"plan {result.plan_s:.1f} s {result.plan_mib:.0f} MiB, "
-                f"bare engine {result.bare_s:.1f} s {result.bare_mib:.0f} MiB, ratio {result.ratio:.2f}",
-                flush=True,
-            )
+            print(f"{size}: {describe(result)}", flush=True)
     document = {
         "started_at": started.isoformat(),
         "machine": machine(),
         "load_average": {"before": list(load_before), "after": list(os.getloadavg())},
-        "repeat": max(1, args.repeat),
-        "results": [asdict(r) for r in results],
-        "targets": targets(results),
+        "repeat": max(1, repeat),
+        "results": [asdict(r) for r in results],  # type: ignore[call-overload]
+        "targets": judge(results),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(table(results))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(render_table(results))
     print(json.dumps(document["targets"], indent=1))
-    print(f"wrote {args.out}")
+    print(f"wrote {out}")
     return 0
+
+
+def describe(result: Result) -> str:
+    return (
+        f"{result.resources} resources ({result.tenants} tenants x{result.replicas}): "
+        f"plan {result.plan_s:.1f} s {result.plan_mib:.0f} MiB, "
+        f"bare engine {result.bare_s:.1f} s {result.bare_mib:.0f} MiB, ratio {result.ratio:.2f}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    return run_sizes(sizes, args.repeat, args.keep, args.out, measure, describe, table, targets)
 
 
 if __name__ == "__main__":
