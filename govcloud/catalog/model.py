@@ -1,7 +1,7 @@
 """The typed catalog: what a zone's YAML files may say.
 
 Field-level rules live here (pydantic); rules that need the whole catalog (overlaps,
-references, quotas, approvals) live in `rules.py`.
+references, quotas, approvals) live in `rules/`.
 """
 
 from __future__ import annotations

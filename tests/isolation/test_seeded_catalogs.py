@@ -23,9 +23,9 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from govcloud.catalog import rules
 from govcloud.catalog.errors import CatalogInvalid
 from govcloud.catalog.loader import load_catalog
+from govcloud.catalog.rules import flow_rules, tenant_rules
 from govcloud.isolation import Proof, build_intent, prove
 from govcloud.plan.offline import plan_catalog
 from isolation.seeds import CATALOG, ROOT, holding, hop_urns, witnesses
@@ -78,8 +78,8 @@ def test_the_validator_refuses_every_seed(seeded_root: Path) -> None:
 def seeded_plan(seeded_root: Path) -> tuple[Plan, Any]:
     with pytest.MonkeyPatch.context() as patch:
         # switch off the validator rules that refuse the seeds
-        patch.setattr(rules, "_check_group_zones", lambda tenant, src: iter(()))
-        patch.setattr(rules, "_into_management", lambda *args: iter(()))
+        patch.setattr(tenant_rules, "_check_group_zones", lambda tenant, src: iter(()))
+        patch.setattr(flow_rules, "_into_management", lambda *args: iter(()))
         catalog = load_catalog(seeded_root)
     return plan_catalog(catalog, stack="lab", project_dir=ROOT), catalog
 
