@@ -11,11 +11,12 @@ CATALOG ?= catalog
 # and the CJK fonts render and test the report's page.
 HOST_PACKAGES := graphviz chromium fonts-noto-cjk
 
-.PHONY: help setup lab validate plan check isolation report test lint typecheck pytest schema clean
+.PHONY: help setup lab validate plan check isolation report inventory test lint typecheck pytest schema clean
 
 help:
 	@echo "make lab        validate, plan (out/plan.json), check the policy pack (out/check.sarif),"
-	@echo "                prove zone isolation and write the auditor report (out/report/)"
+	@echo "                prove zone isolation, write the auditor report (out/report/) and the"
+	@echo "                lab's Ansible inventory (inventories/lab/hosts.yml)"
 	@echo "make report     the auditor report of out/plan.json into out/report/ (index.html, report.json)"
 	@echo "make test       ruff, mypy and the whole pytest suite"
 	@echo "make schema     regenerate schema/*.json from the catalog model"
@@ -48,13 +49,16 @@ isolation: plan
 report: plan
 	$(BIN)/govcloud report --catalog $(CATALOG) --plan out/plan.json --out out/report
 
-lab: plan check isolation report
+inventory: plan
+	$(BIN)/govcloud inventory --plan out/plan.json --out inventories/lab/hosts.yml
+
+lab: plan check isolation report inventory
 
 schema: $(STAMP)
 	$(BIN)/govcloud schema --out schema
 
 lint: $(STAMP)
-	$(BIN)/ruff check govcloud stacks policies tests bench
+	$(BIN)/ruff check govcloud stacks policies tests bench inventories
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-from govcloud import check_cmd, facts_cmd, isolation_cmd, plan_cmd, report_cmd, schema_cmd, show_cmd  # noqa: F401
+from govcloud import check_cmd, facts_cmd, inventory_cmd, isolation_cmd, plan_cmd, report_cmd, schema_cmd, show_cmd  # noqa: F401

@@ -1,0 +1,164 @@
+"""Where the hosts come from: an offline plan, `pulumi stack output --json` (live or saved),
+or the cloud itself (openstacksdk). Standard library only, like model.py."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from govcloud.inventory.model import Host, InventoryError, parse_host, parse_hosts
+
+STACK_ENV = "GOVCLOUD_STACK"  # the stack to read (default: pulumi's current stack)
+STACK_OUTPUT_ENV = "GOVCLOUD_STACK_OUTPUT"  # a file holding `pulumi stack output --json` ('-': stdin)
+SOURCE_ENV = "GOVCLOUD_INVENTORY_SOURCE"  # "stack" (default) or "cloud"
+PULUMI_TIMEOUT = 300
+
+
+def load_json(source: str, what: str) -> Any:
+    """Parse JSON from a file, or from standard input when `source` is '-'."""
+    name = "<stdin>" if source == "-" else source
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InventoryError(f"{name}: {what} not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InventoryError(f"{name}: cannot read the {what} ({exc})") from None
+    return parse_json(text, name)
+
+
+def parse_json(text: str, name: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InventoryError(f"{name}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+
+
+def hosts_from_plan(plan: Mapping[str, Any], where: str) -> list[Host]:
+    """`outputs.hosts` of an offline plan (docs/plan-format.md)."""
+    outputs = plan.get("outputs")
+    if not isinstance(outputs, Mapping) or "hosts" not in outputs:
+        raise InventoryError(
+            f"{where}: outputs.hosts: missing (the plan must come from a program that exports `hosts`: "
+            "re-run govcloud plan)"
+        )
+    return parse_hosts(outputs["hosts"], where)
+
+
+def hosts_from_stack_output(doc: object, where: str) -> list[Host]:
+    """The `hosts` output of `pulumi stack output --json` ({"hosts": ..., "projects": ..., ...})."""
+    if not isinstance(doc, Mapping):
+        raise InventoryError(f"{where}: not the JSON object `pulumi stack output --json` prints")
+    if "hosts" not in doc:
+        present = ", ".join(sorted(str(k) for k in doc)) or "none"
+        raise InventoryError(
+            f"{where}: no `hosts` output (outputs present: {present}); was the stack deployed by this program?"
+        )
+    return parse_hosts(doc["hosts"], where)
+
+
+def pulumi_stack_output(stack: str | None, cwd: Path) -> tuple[Any, str]:
+    """Run `pulumi stack output --json` in the Pulumi project `cwd`; the parsed JSON and its name."""
+    command = ["pulumi", "stack", "output", "--json"]
+    if stack:
+        command += ["--stack", stack]
+    where = " ".join(command)
+    try:
+        done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=PULUMI_TIMEOUT, check=False)
+    except FileNotFoundError:
+        raise InventoryError(
+            f"{where}: the Pulumi CLI is not installed here; save the output on a machine that has it and "
+            f"set {STACK_OUTPUT_ENV}=<file>"
+        ) from None
+    except subprocess.TimeoutExpired:
+        raise InventoryError(f"{where}: no answer within {PULUMI_TIMEOUT} s") from None
+    if done.returncode != 0:
+        detail = done.stderr.strip() or done.stdout.strip() or f"exit {done.returncode}"
+        raise InventoryError(f"{where}: failed: {detail}")
+    return parse_json(done.stdout, where), where
+
+
+def hosts_from_cloud(servers: Iterable[Mapping[str, Any]], ports: Iterable[Mapping[str, Any]]) -> list[Host]:
+    """The hosts the program created, read back from Nova servers and Neutron ports (as dicts).
+
+    A server counts when its metadata carries `govcloud_tenant` (stacks/ sets it, with
+    `govcloud_group`, `govcloud_role` and `mlps_level`). Its ports are named
+    "<server>-<network>" and tagged `zone:<zone>`: they give the catalog's network names,
+    the addresses and each address's zone.
+    """
+    by_device: dict[str, list[Mapping[str, Any]]] = {}
+    for port in ports:
+        by_device.setdefault(str(port.get("device_id") or ""), []).append(port)
+    hosts: list[Host] = []
+    for server in servers:
+        meta = server.get("metadata") or {}
+        if not isinstance(meta, Mapping) or "govcloud_tenant" not in meta:
+            continue
+        name = str(server.get("name") or "")
+        addresses: dict[str, str] = {}
+        zones: dict[str, str] = {}
+        for port in by_device.get(str(server.get("id") or ""), []):
+            port_name = str(port.get("name") or "")
+            network = port_name[len(name) + 1 :] if port_name.startswith(f"{name}-") else port_name
+            fixed = [f.get("ip_address") for f in port.get("fixed_ips") or [] if isinstance(f, Mapping)]
+            if not network or not fixed:
+                continue
+            addresses[network] = str(fixed[0])
+            for tag in port.get("tags") or []:
+                if isinstance(tag, str) and tag.startswith("zone:"):
+                    zones[network] = tag.removeprefix("zone:")
+        if not addresses:
+            raise InventoryError(f"the cloud: server {name}: no ports named {name}-<network> with an address")
+        raw = {
+            "tenant": meta.get("govcloud_tenant"),
+            "group": meta.get("govcloud_group"),
+            "role": meta.get("govcloud_role"),
+            "mlps_level": meta.get("mlps_level"),
+            "zones": sorted(set(zones.values())),
+            "addresses": addresses,
+        }
+        host = parse_host(name, raw, "the cloud")
+        hosts.append(replace(host, address_zones=tuple(sorted(zones.items()))))
+    return sorted(hosts, key=lambda h: h.name)
+
+
+def read_cloud(cloud: str | None) -> list[Host]:
+    """Servers and ports of every project, through openstacksdk (clouds.yaml entry `cloud`, or OS_* variables)."""
+    try:
+        openstack = importlib.import_module("openstack")
+    except ImportError:
+        raise InventoryError("the cloud: openstacksdk is not installed (pip install openstacksdk)") from None
+    try:
+        conn = openstack.connect(cloud=cloud) if cloud else openstack.connect()
+        servers = [s.to_dict() for s in conn.compute.servers(details=True, all_projects=True)]
+        ports = [p.to_dict() for p in conn.network.ports(tags="govcloud")]
+    except Exception as exc:  # openstacksdk raises many kinds (auth, endpoint, HTTP)
+        raise InventoryError(f"the cloud: {type(exc).__name__}: {exc}") from None
+    return hosts_from_cloud(servers, ports)
+
+
+def production_hosts(project_dir: Path, environ: Mapping[str, str] | None = None) -> tuple[list[Host], str]:
+    """The real stack's hosts, and where they were read from.
+
+    GOVCLOUD_STACK_OUTPUT=<file> (or '-') reads saved `pulumi stack output --json`;
+    GOVCLOUD_INVENTORY_SOURCE=cloud asks the cloud (openstacksdk, OS_CLOUD); otherwise
+    `pulumi stack output --json` runs in `project_dir`, for GOVCLOUD_STACK or the current stack.
+    """
+    env = os.environ if environ is None else environ
+    saved = env.get(STACK_OUTPUT_ENV)
+    if saved:
+        where = "<stdin>" if saved == "-" else saved
+        return hosts_from_stack_output(load_json(saved, "stack output"), where), where
+    source = env.get(SOURCE_ENV, "stack") or "stack"
+    if source == "cloud":
+        return read_cloud(env.get("OS_CLOUD")), "the cloud"
+    if source != "stack":
+        raise InventoryError(f"{SOURCE_ENV}: {source!r} is not a source (allowed: stack, cloud)")
+    doc, where = pulumi_stack_output(env.get(STACK_ENV) or None, project_dir)
+    return hosts_from_stack_output(doc, where), where
