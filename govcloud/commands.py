@@ -2,4 +2,14 @@
 
 from __future__ import annotations
 
-from govcloud import check_cmd, facts_cmd, inventory_cmd, isolation_cmd, plan_cmd, report_cmd, schema_cmd, show_cmd  # noqa: F401
+from govcloud import (  # noqa: F401
+    check_cmd,
+    facts_cmd,
+    inventory_cmd,
+    isolation_cmd,
+    lab_cmd,
+    plan_cmd,
+    report_cmd,
+    schema_cmd,
+    show_cmd,
+)

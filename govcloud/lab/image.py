@@ -1,0 +1,133 @@
+"""The lab's base image: debootstrap's Debian, cached as a tarball outside the repo, keyed by its inputs.
+
+The key is the sha256 of the suite, the package list and the build script's own text, so
+changing any of them builds a new image and nothing stale is reused. A build leaves the
+root filesystem as `<cache>/govcloud-lab-base-<tag>.tar`; `podman import` makes it
+`localhost/govcloud-lab-base:<tag>` (tag: the key's first 16 hex digits). The next build
+finds the image (well under a second) or the tarball (an import, a few seconds).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from govcloud.lab.podman import EXIT_USAGE, LabError, podman, require
+
+SUITE = "bookworm"
+PACKAGES: tuple[str, ...] = ("openssh-server", "python3", "systemd", "systemd-sysv", "iproute2", "sudo")
+REPOSITORY = "localhost/govcloud-lab-base"
+CACHE_ENV = "GOVCLOUD_LAB_CACHE"
+MIRROR_ENV = "GOVCLOUD_LAB_MIRROR"
+DEFAULT_CACHE = Path("/var/cache/govcloud/lab")
+DEFAULT_MIRROR = "http://deb.debian.org/debian"
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "build-lab-image.sh"
+TAG_LENGTH = 16
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+def image_key(suite: str, packages: Sequence[str], script_text: str) -> str:
+    """sha256 over what decides the image's content (the package order does not matter)."""
+    doc = {"suite": suite, "packages": sorted(set(packages)), "script": script_text}
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def cache_dir(environ: dict[str, str] | None = None) -> Path:
+    env = os.environ if environ is None else environ
+    return Path(env.get(CACHE_ENV) or DEFAULT_CACHE)
+
+
+@dataclass(frozen=True)
+class BaseImage:
+    key: str
+    cache: Path
+
+    @property
+    def tag(self) -> str:
+        return self.key[:TAG_LENGTH]
+
+    @property
+    def ref(self) -> str:
+        return f"{REPOSITORY}:{self.tag}"
+
+    @property
+    def tarball(self) -> Path:
+        return self.cache / f"govcloud-lab-base-{self.tag}.tar"
+
+
+def base_image(
+    suite: str = SUITE, packages: Sequence[str] = PACKAGES, script: Path = SCRIPT, cache: Path | None = None
+) -> BaseImage:
+    try:
+        text = script.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise LabError(f"{script}: cannot read the image build script ({exc})", EXIT_USAGE) from None
+    return BaseImage(image_key(suite, packages, text), cache or cache_dir())
+
+
+def _build_tarball(image: BaseImage, suite: str, packages: Sequence[str], script: Path, progress: Progress) -> None:
+    require("debootstrap")
+    if os.geteuid() != 0:
+        raise LabError("building the lab image runs debootstrap: run as root", EXIT_USAGE)
+    try:
+        image.cache.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LabError(f"{image.cache}: cannot create the image cache ({exc}); set {CACHE_ENV}", EXIT_USAGE) from None
+    mirror = os.environ.get(MIRROR_ENV) or DEFAULT_MIRROR
+    command = ["bash", str(script), suite, ",".join(packages), str(image.tarball), mirror]
+    started = time.monotonic()
+    tail: list[str] = []
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            line = line.rstrip()
+            tail = [*tail[-19:], line]
+            progress(f"[{time.monotonic() - started:5.0f} s] {line}")
+        code = proc.wait()
+    if code != 0:
+        detail = "\n".join(tail)
+        raise LabError(f"building the lab image failed (exit {code}); last lines:\n{detail}")
+
+
+def ensure_image(
+    progress: Progress = _quiet,
+    suite: str = SUITE,
+    packages: Sequence[str] = PACKAGES,
+    script: Path = SCRIPT,
+    cache: Path | None = None,
+    rebuild: bool = False,
+) -> BaseImage:
+    """The base image in podman's store: reuse it, import the cached tarball, or build both."""
+    require("podman")
+    image = base_image(suite, packages, script, cache)
+    if not rebuild and podman(["image", "exists", image.ref], check=False).returncode == 0:
+        progress(f"image {image.ref}: present")
+        return image
+    if rebuild or not image.tarball.is_file():
+        progress(f"image {image.ref}: building {image.tarball} (debootstrap, a few minutes)")
+        _build_tarball(image, suite, packages, script, progress)
+    progress(f"image {image.ref}: importing {image.tarball}")
+    podman(
+        [
+            "import",
+            "--change", "CMD=/sbin/init",
+            "--change", "STOPSIGNAL=SIGRTMIN+3",
+            "--change", f"LABEL=govcloud.image.key={image.key}",
+            "--message", f"govcloud lab base: debootstrap --variant=minbase {suite} {','.join(packages)}",
+            str(image.tarball),
+            image.ref,
+        ],
+        timeout=600,
+    )  # fmt: skip
+    return image

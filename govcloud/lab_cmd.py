@@ -1,0 +1,135 @@
+"""`govcloud lab up | down | status`: the plan's hosts as local podman containers (docs/lab.md)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from govcloud.catalog.errors import relative
+from govcloud.cli import EXIT_FAILED, EXIT_USAGE, app, err, out
+from govcloud.inventory import InventoryError, hosts_from_plan
+from govcloud.lab import LabError, LabHost, down, ensure_image, select_hosts, status, up
+from govcloud.lab.lab import BOOT_TIMEOUT
+from govcloud.plan import reader
+from govcloud.plan.reader import PlanFileError
+
+DEFAULT_PLAN = Path("out/plan.json")
+
+lab_app = typer.Typer(
+    name="lab",
+    help=(
+        "The local lab: the plan's hosts as podman containers with systemd as PID 1 (docs/lab.md).\n\n"
+        "Exit codes: 0 ok, 1 the lab failed (a host did not boot, podman failed), 2 bad input or a "
+        "missing tool."
+    ),
+    no_args_is_help=True,
+)
+app.add_typer(lab_app, name="lab")
+
+
+def _say(line: str) -> None:
+    err.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def _exit(exc: LabError | PlanFileError | InventoryError) -> typer.Exit:
+    err.print(f"lab: {exc}", markup=False, highlight=False, soft_wrap=True)
+    return typer.Exit(exc.exit_code if isinstance(exc, LabError) else EXIT_USAGE)
+
+
+def _table(hosts: list[LabHost]) -> Table:
+    table = Table("host", "container", "state", "systemd", "id", box=None, pad_edge=False)
+    for h in hosts:
+        table.add_row(h.host, h.name, h.state, h.system or "-", h.id[:12])
+    return table
+
+
+@lab_app.command("up")
+def lab_up(
+    plan_file: Annotated[
+        Path, typer.Option("--plan", "-p", help="Offline plan from `govcloud plan --out`.")
+    ] = DEFAULT_PLAN,
+    tenants: Annotated[
+        list[str] | None,
+        typer.Option("--tenant", "-t", metavar="SLUG", help="This tenant's hosts (repeatable)."),
+    ] = None,
+    names: Annotated[
+        list[str] | None,
+        typer.Option("--host", metavar="NAME", help="This host of outputs.hosts (repeatable)."),
+    ] = None,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=1, help="Seconds to wait for systemd in each host.")
+    ] = BOOT_TIMEOUT,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Build the base image again, ignoring the cache.")] = False,
+) -> None:
+    """Start one container per selected host and wait until systemd runs in each.
+
+    Default hosts: the management tenant plus the first other tenant in name order.
+    Containers already running are kept, so `lab up` twice is harmless. The base image is
+    built once with debootstrap (about a minute) and cached in /var/cache/govcloud/lab
+    (GOVCLOUD_LAB_CACHE).
+
+    [bold]Examples[/bold]
+
+      govcloud lab up
+
+      govcloud lab up --tenant mgmt --tenant finance
+
+      govcloud lab up --host mgmt-bastion --host finance-app-1
+    """
+    started = time.monotonic()
+    try:
+        plan = reader.read_plan(plan_file)
+        hosts = select_hosts(hosts_from_plan(plan, relative(plan_file)), tenants or (), names or ())
+        image = ensure_image(_say, rebuild=rebuild)
+        ready = up(hosts, image, _say, timeout)
+    except (LabError, PlanFileError, InventoryError) as exc:
+        raise _exit(exc) from None
+    out.print(_table(ready))
+    out.print(f"lab up: {len(ready)} hosts ready in {time.monotonic() - started:.1f} s", highlight=False)
+
+
+@lab_app.command("image")
+def lab_image(
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Build again, ignoring the cache.")] = False,
+) -> None:
+    """Build (or reuse from the cache) the lab's base image and print its name.
+
+    The image is keyed by its inputs (suite, package list, scripts/build-lab-image.sh):
+    present in podman: nothing to do; tarball in the cache: a few seconds; otherwise
+    debootstrap (about a minute with a near mirror).
+    """
+    started = time.monotonic()
+    try:
+        image = ensure_image(_say, rebuild=rebuild)
+    except LabError as exc:
+        raise _exit(exc) from None
+    out.print(f"{image.ref} ({time.monotonic() - started:.1f} s)", highlight=False)
+
+
+@lab_app.command("down")
+def lab_down() -> None:
+    """Remove every container labelled govcloud.lab=1, and nothing else."""
+    try:
+        removed = down(_say)
+    except LabError as exc:
+        raise _exit(exc) from None
+    out.print(f"lab down: removed {len(removed)} containers", highlight=False)
+
+
+@lab_app.command("status")
+def lab_status() -> None:
+    """List the lab's containers with systemd's state inside; exit 1 if one is not up."""
+    try:
+        found = status()
+    except LabError as exc:
+        raise _exit(exc) from None
+    if not found:
+        out.print("lab status: no lab containers (govcloud lab up starts them)")
+        return
+    out.print(_table(found))
+    if any(h.state != "running" or h.system not in ("running", "degraded") for h in found):
+        raise typer.Exit(EXIT_FAILED)
