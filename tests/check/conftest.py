@@ -19,11 +19,9 @@ import pytest
 from typer.testing import CliRunner, Result
 
 import govcloud.commands  # noqa: F401  (registers check and facts on the app)
-from govcloud.catalog.loader import load_catalog
 from govcloud.check import run as check_run
 from govcloud.cli import app
 from govcloud.plan.document import dumps
-from govcloud.plan.offline import plan_catalog
 from policies.mlps.evaluate import evaluate as _evaluate
 
 ROOT = Path(__file__).resolve().parents[2]  # the Pulumi project (Pulumi.yaml, Pulumi.lab.yaml)
@@ -31,11 +29,6 @@ CATALOG = ROOT / "catalog"
 SEC_GROUP = "openstack:networking/secGroup:SecGroup"
 
 Plan = dict[str, Any]
-
-
-@pytest.fixture(scope="session")
-def sample_plan() -> Plan:
-    return plan_catalog(load_catalog(CATALOG), stack="lab", project_dir=ROOT)
 
 
 @pytest.fixture(scope="session")

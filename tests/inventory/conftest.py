@@ -8,22 +8,10 @@ from typing import Any
 
 import pytest
 
-from govcloud.catalog.loader import Catalog, load_catalog
 from govcloud.plan.document import dumps
-from govcloud.plan.offline import plan_catalog
-from inventory.helpers import CATALOG, ROOT, load_yaml, run_inventory
+from inventory.helpers import load_yaml, run_inventory
 
 Plan = dict[str, Any]
-
-
-@pytest.fixture(scope="session")
-def catalog() -> Catalog:
-    return load_catalog(CATALOG)
-
-
-@pytest.fixture(scope="session")
-def sample_plan(catalog: Catalog) -> Plan:
-    return plan_catalog(catalog, stack="lab", project_dir=ROOT)
 
 
 @pytest.fixture(scope="session")

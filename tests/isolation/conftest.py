@@ -9,29 +9,17 @@ from typing import Any
 
 import pytest
 
-from govcloud.catalog.loader import Catalog, load_catalog
+from govcloud.catalog.loader import Catalog
 from govcloud.isolation import Proof, build_intent, prove
 from govcloud.isolation.intent import Intent
-from govcloud.plan.offline import plan_catalog
-from isolation.seeds import CATALOG, ROOT
 
 Plan = dict[str, Any]
 Mutation = Callable[[Plan], None]
 
 
 @pytest.fixture(scope="session")
-def catalog() -> Catalog:
-    return load_catalog(CATALOG)
-
-
-@pytest.fixture(scope="session")
 def intent(catalog: Catalog) -> Intent:
     return build_intent(catalog)
-
-
-@pytest.fixture(scope="session")
-def sample_plan(catalog: Catalog) -> Plan:
-    return plan_catalog(catalog, stack="lab", project_dir=ROOT)
 
 
 @pytest.fixture(scope="session")

@@ -13,12 +13,10 @@ from typing import Any
 
 import pytest
 
-from govcloud.catalog.loader import load_catalog
 from govcloud.lab import BaseImage, ensure_image
 from govcloud.lab.lab import down
 from govcloud.plan.document import dumps
-from govcloud.plan.offline import plan_catalog
-from lab.helpers import CATALOG, ROOT, TOOLS, lab_listing, run_lab
+from lab.helpers import TOOLS, lab_listing, run_lab
 
 LAB_HOSTS = ("mgmt-bastion", "audit-audit-app-1")
 
@@ -31,11 +29,6 @@ def tools() -> None:
             f"the lab tests need {', '.join(missing)}: apt-get install {' '.join(TOOLS[t] for t in missing)} "
             "(make test installs them)"
         )
-
-
-@pytest.fixture(scope="session")
-def sample_plan() -> dict[str, Any]:
-    return plan_catalog(load_catalog(CATALOG), stack="lab", project_dir=ROOT)
 
 
 @pytest.fixture(scope="session")

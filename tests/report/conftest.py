@@ -13,9 +13,8 @@ from typing import Any
 
 import pytest
 
-from govcloud.catalog.loader import Catalog, load_catalog
+from govcloud.catalog.loader import Catalog
 from govcloud.plan.document import dumps
-from govcloud.plan.offline import plan_catalog
 from govcloud.report.build import Written, make_report
 
 ROOT = Path(__file__).resolve().parents[2]  # the Pulumi project (Pulumi.yaml, Pulumi.lab.yaml)
@@ -74,16 +73,6 @@ def stand_in_isolation() -> dict[str, Any]:
         ],
         "stats": {"classes": 12, "seconds": 0.01},
     }
-
-
-@pytest.fixture(scope="session")
-def catalog() -> Catalog:
-    return load_catalog(CATALOG)
-
-
-@pytest.fixture(scope="session")
-def sample_plan(catalog: Catalog) -> Plan:
-    return plan_catalog(catalog, stack="lab", project_dir=ROOT)
 
 
 @pytest.fixture(scope="session")

@@ -10,20 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from stack_plan import CATALOG, ROOT, STACK, PlanIndex
+from stack_plan import STACK, PlanIndex
 
-from govcloud.catalog.loader import Catalog, load_catalog
-from govcloud.plan.offline import plan_catalog
-
-
-@pytest.fixture(scope="session")
-def catalog() -> Catalog:
-    return load_catalog(CATALOG)
+from govcloud.catalog.loader import Catalog
 
 
 @pytest.fixture(scope="session")
-def plan(catalog: Catalog) -> dict[str, Any]:
-    return plan_catalog(catalog, stack=STACK, project_dir=ROOT)
+def plan(sample_plan: dict[str, Any]) -> dict[str, Any]:
+    """The session's plan of the sample zone (tests/conftest.py), stack lab."""
+    assert sample_plan["stack"] == STACK
+    return sample_plan
 
 
 @pytest.fixture(scope="session")

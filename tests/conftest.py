@@ -1,0 +1,31 @@
+"""The sample zone, loaded and planned once for the whole test session (~4 s a plan).
+
+Suites that change a plan work on a deep copy: these objects are shared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from govcloud.catalog.loader import Catalog, load_catalog
+from govcloud.plan.document import dumps
+from govcloud.plan.offline import plan_catalog
+
+ROOT = Path(__file__).resolve().parents[1]  # the Pulumi project (Pulumi.yaml, Pulumi.lab.yaml)
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return load_catalog(ROOT / "catalog")
+
+
+@pytest.fixture(scope="session")
+def sample_plan(catalog: Catalog) -> Iterator[dict[str, Any]]:
+    plan = plan_catalog(catalog, stack="lab", project_dir=ROOT)
+    before = dumps(plan)
+    yield plan
+    assert dumps(plan) == before, "a test changed the shared sample plan: work on copy.deepcopy(sample_plan)"
