@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Build the lab's base root filesystem as a tarball (govcloud lab image; docs/lab.md).
-# Usage: scripts/build-lab-image.sh SUITE PACKAGES(comma-separated) OUT.tar [MIRROR]
+# Usage: scripts/build-lab-image.sh SUITE PACKAGES(comma-separated) OUT.tar MIRROR
 # Runs as root. The tarball's name carries a key over SUITE, PACKAGES and this file's text,
 # so editing this script makes a new image.
 set -euo pipefail
 
-suite=$1 packages=$2 out=$3 mirror=${4:-http://deb.debian.org/debian}
+suite=$1 packages=$2 out=$3 mirror=$4
 [[ $(id -u) -eq 0 ]] || { echo "build-lab-image: must run as root (debootstrap)" >&2; exit 2; }
 command -v debootstrap >/dev/null || { echo "build-lab-image: debootstrap missing (apt-get install debootstrap)" >&2; exit 2; }
 

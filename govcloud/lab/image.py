@@ -26,7 +26,27 @@ REPOSITORY = "localhost/govcloud-lab-base"
 CACHE_ENV = "GOVCLOUD_LAB_CACHE"
 MIRROR_ENV = "GOVCLOUD_LAB_MIRROR"
 DEFAULT_CACHE = Path("/var/cache/govcloud/lab")
-DEFAULT_MIRROR = "http://deb.debian.org/debian"
+APT_SOURCES = (Path("/etc/apt/sources.list.d"), Path("/etc/apt/sources.list"))
+
+
+def apt_mirror(sources: tuple[Path, ...] = APT_SOURCES) -> str | None:
+    """The Debian mirror this machine's apt already uses (deb822 `URIs:` or a `deb` line)."""
+    files: list[Path] = []
+    for source in sources:
+        if source.is_dir():
+            files += sorted(source.glob("*.sources")) + sorted(source.glob("*.list"))
+        elif source.is_file():
+            files.append(source)
+    for path in files:
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            words = line.split()
+            if len(words) >= 2 and words[0] == "URIs:" and "/debian" in words[1]:
+                return words[1]
+            if words[:1] == ["deb"]:
+                uri = next((w for w in words[1:] if not w.startswith("[")), "")
+                if "/debian" in uri:
+                    return uri
+    return None
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "build-lab-image.sh"
 TAG_LENGTH = 16
 
@@ -84,7 +104,9 @@ def _build_tarball(image: BaseImage, suite: str, packages: Sequence[str], script
         image.cache.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise LabError(f"{image.cache}: cannot create the image cache ({exc}); set {CACHE_ENV}", EXIT_USAGE) from None
-    mirror = os.environ.get(MIRROR_ENV) or DEFAULT_MIRROR
+    mirror = os.environ.get(MIRROR_ENV) or apt_mirror()
+    if not mirror:
+        raise LabError(f"no Debian mirror in this machine's apt sources: set {MIRROR_ENV}", EXIT_USAGE)
     command = ["bash", str(script), suite, ",".join(packages), str(image.tarball), mirror]
     started = time.monotonic()
     tail: list[str] = []
