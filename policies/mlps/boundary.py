@@ -12,8 +12,8 @@ from pulumi_policy import EnforcementLevel, Severity
 
 from . import resources as t
 from .facts import Facts
-from .fixtures import Res, find, set_input
-from .network_edits import add, chain, edit, relink, retag, security_group, sg_rule
+from .fixtures import Res, add, chain, find, set_input
+from .network_edits import edit, relink, retag, security_group, sg_rule
 from .resources import Resource
 from .rule import Rule
 from .topology import PORTED_PROTOCOLS, Finding, Stack, flows, is_any, net, over_stack, port_range, protocol

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from .fixtures import APPROVAL, Res, add_tenant
-from .network_edits import chain, edit, sg_rule
+from .fixtures import APPROVAL, Res, add_tenant, chain
+from .network_edits import edit, sg_rule
 from .resources import Resource
 from .rule import Rule
 from .topology import (

@@ -13,8 +13,8 @@ from pulumi_policy import EnforcementLevel, Severity
 
 from . import resources as t
 from .facts import Facts
-from .fixtures import set_input
-from .resource_edits import Mutation, chain, clone, new, relink, set_meta, unset
+from .fixtures import Mutation, chain, set_input
+from .resource_edits import clone, new, relink, set_meta, unset
 from .resources import Resource
 from .rule import Rule
 from .tenancy import PLATFORM_LEVEL, StackView, lookup_name, metadata, text

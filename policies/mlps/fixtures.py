@@ -16,6 +16,8 @@ from . import resources as t
 from .facts import Facts
 
 Res = dict[str, Any]
+# A fixture edit: the base stack in, the changed stack out.
+Mutation = Callable[[list[Res]], list[Res]]
 
 FACTS = Facts(
     zones={"intranet": "10.10.0.0/16", "extranet": "10.20.0.0/16", "management": "10.30.0.0/16"},
@@ -294,7 +296,28 @@ def find(stack: list[Res], name: str) -> Res:
     return next(r for r in stack if r["name"] == name)
 
 
-def set_input(name: str, key: str, value: Any) -> Callable[[list[Res]], list[Res]]:
+def chain(*mutations: Mutation) -> Mutation:
+    """One mutation applying `mutations` in order."""
+
+    def mutate(stack: list[Res]) -> list[Res]:
+        for mutation in mutations:
+            stack = mutation(stack)
+        return stack
+
+    return mutate
+
+
+def add(build: Callable[[list[Res]], list[Res] | Res]) -> Mutation:
+    """Append what `build` makes from the stack (one resource or several)."""
+
+    def mutate(stack: list[Res]) -> list[Res]:
+        made = build(stack)
+        return [*stack, *(made if isinstance(made, list) else [made])]
+
+    return mutate
+
+
+def set_input(name: str, key: str, value: Any) -> Mutation:
     """A mutation: set one input of one resource of the base stack."""
 
     def mutate(stack: list[Res]) -> list[Res]:

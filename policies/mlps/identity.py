@@ -16,8 +16,8 @@ from pulumi_policy import EnforcementLevel, Severity
 
 from . import resources as t
 from .facts import Facts
-from .fixtures import set_input
-from .resource_edits import chain, new, remove
+from .fixtures import chain, set_input
+from .resource_edits import new, remove
 from .resources import Resource
 from .rule import Rule
 from .tenancy import (

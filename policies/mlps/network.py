@@ -15,8 +15,8 @@ from pulumi_policy import EnforcementLevel, Severity
 
 from . import resources as t
 from .facts import Facts
-from .fixtures import BACKBONES, INTERNET_NET, Res, find, res
-from .network_edits import add, edit, network
+from .fixtures import BACKBONES, INTERNET_NET, Res, add, find, res
+from .network_edits import edit, network
 from .network_edits import route as add_route
 from .resources import Resource
 from .rule import Rule

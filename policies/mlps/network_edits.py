@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from . import resources as t
-from .fixtures import Res, find, link, res
-
-Mutation = Callable[[list[Res]], list[Res]]
-
-
-def chain(*mutations: Mutation) -> Mutation:
-    def mutate(stack: list[Res]) -> list[Res]:
-        for mutation in mutations:
-            stack = mutation(stack)
-        return stack
-
-    return mutate
+from .fixtures import Mutation, Res, add, find, link, res
 
 
 def edit(name: str, **inputs: Any) -> Mutation:
@@ -53,16 +41,6 @@ def retag(name: str, key: str, value: str | None) -> Mutation:
         tags = [tag for tag in inputs.get("tags", []) if not tag.startswith(f"{key}:")]
         inputs["tags"] = tags if value is None else [*tags, f"{key}:{value}"]
         return stack
-
-    return mutate
-
-
-def add(build: Callable[[list[Res]], list[Res] | Res]) -> Mutation:
-    """Append what `build` makes from the stack (one resource or several)."""
-
-    def mutate(stack: list[Res]) -> list[Res]:
-        made = build(stack)
-        return [*stack, *(made if isinstance(made, list) else [made])]
 
     return mutate
 

@@ -9,8 +9,8 @@ from pulumi_policy import EnforcementLevel, Severity
 
 from . import resources as t
 from .facts import Facts
-from .fixtures import FACTS, Res, add_tenant, find
-from .network_edits import Mutation, chain, edit, network, port, relink, retag, security_group
+from .fixtures import FACTS, Mutation, Res, add_tenant, chain, find
+from .network_edits import edit, network, port, relink, retag, security_group
 from .network_edits import subnet as add_subnet
 from .resources import Resource
 from .rule import Rule

@@ -4,31 +4,9 @@ governance rules build their violating and compliant fixtures from."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
 from typing import Any
 
-from .fixtures import Res, find, res
-
-Mutation = Callable[[list[Res]], list[Res]]
-
-
-def chain(*mutations: Mutation) -> Mutation:
-    def mutate(stack: list[Res]) -> list[Res]:
-        for mutation in mutations:
-            stack = mutation(stack)
-        return stack
-
-    return mutate
-
-
-def add(build: Callable[[list[Res]], Res]) -> Mutation:
-    """Append a resource built from the stack (so it can reference resources already there)."""
-
-    def mutate(stack: list[Res]) -> list[Res]:
-        stack.append(build(stack))
-        return stack
-
-    return mutate
+from .fixtures import Mutation, Res, add, find, res
 
 
 def new(type_: str, name: str, inputs: dict[str, Any], tenant: str = "(platform)", **refs: str) -> Mutation:

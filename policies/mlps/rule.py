@@ -23,6 +23,7 @@ from pulumi_policy import (
 )
 
 from .facts import Facts
+from .fixtures import Mutation
 from .resources import Resource, convert_stack
 
 FRAMEWORK = PolicyComplianceFramework(
@@ -33,7 +34,6 @@ FRAMEWORK = PolicyComplianceFramework(
 ResourceCheck = Callable[[Resource, Facts], list[str]]
 StackCheck = Callable[[list[Resource], Facts], list[tuple[str, str | None]]]
 # A fixture mutation works on the plan-shaped dicts (fixtures.Res), before they become Resources.
-Mutation = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
