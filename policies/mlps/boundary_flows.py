@@ -76,15 +76,20 @@ def _admin_egress(s: Stack) -> Iterator[Finding]:
             )
 
 
+def _internet_rules(s: Stack, direction: str) -> Iterator[tuple[Resource, Resource, Remote]]:
+    """The security-group rules of one direction whose remote is the internet."""
+    for rule, group, remote in _rules(s):
+        if rule.get("direction") == direction and remote.kind == "internet" and group is not None:
+            yield rule, group, remote
+
+
 # -- the internet -----------------------------------------------------------------------------------
 
 
 @over_stack
 def _internet_ingress(s: Stack) -> Iterator[Finding]:
     zone = s.facts.internet_zone
-    for rule, group, remote in _rules(s):
-        if rule.get("direction") != "ingress" or remote.kind != "internet" or group is None:
-            continue
+    for rule, group, remote in _internet_rules(s, "ingress"):
         zones = s.group_zones(group)
         if zones != {zone}:
             yield (
@@ -102,9 +107,7 @@ def _internet_ingress(s: Stack) -> Iterator[Finding]:
 @over_stack
 def _no_internet_egress_inside(s: Stack) -> Iterator[Finding]:
     zone = s.facts.internet_zone
-    for rule, group, remote in _rules(s):
-        if rule.get("direction") != "egress" or remote.kind != "internet" or group is None:
-            continue
+    for rule, group, remote in _internet_rules(s, "egress"):
         inside = s.group_zones(group) - {zone}
         if inside:
             yield (
@@ -117,9 +120,7 @@ def _no_internet_egress_inside(s: Stack) -> Iterator[Finding]:
 @over_stack
 def _approved_internet_egress(s: Stack) -> Iterator[Finding]:
     zone = s.facts.internet_zone
-    for rule, group, remote in _rules(s):
-        if rule.get("direction") != "egress" or remote.kind != "internet" or group is None:
-            continue
+    for rule, group, remote in _internet_rules(s, "egress"):
         if s.group_zones(group) == {zone} and not approved(rule.get("description")):
             yield (
                 f"rule {rule.name} lets {group.name} reach {remote.network} on the internet without an approval "
