@@ -76,6 +76,14 @@ def plain(value: Any) -> Any:
     return value
 
 
+def by_type(resources: list[Resource]) -> dict[str, list[Resource]]:
+    """Resources grouped by type token, in stack order."""
+    out: dict[str, list[Resource]] = {}
+    for r in resources:
+        out.setdefault(r.type, []).append(r)
+    return out
+
+
 class _LastConversion:
     """The engine hands every stack policy the same resource list: convert it once."""
 

@@ -17,7 +17,7 @@ from functools import cached_property
 from typing import Any
 
 from . import resources as t
-from .resources import Resource
+from .resources import Resource, by_type
 
 # The level of the shared platform (MLPS 2.0 level 3). No system above it may be carried, and
 # a resource whose level cannot be told is treated as being at it (the strict reading).
@@ -123,10 +123,7 @@ class StackView:
 
     @cached_property
     def _by_type(self) -> dict[str, list[Resource]]:
-        out: dict[str, list[Resource]] = {}
-        for r in self.resources:
-            out.setdefault(r.type, []).append(r)
-        return out
+        return by_type(self.resources)
 
     @staticmethod
     def of(resources: list[Resource]) -> StackView:

@@ -16,7 +16,7 @@ from functools import cached_property
 
 from . import resources as t
 from .facts import Facts
-from .resources import Resource
+from .resources import Resource, by_type
 
 MANAGEMENT = "management"
 EXCHANGE_ROLE = "exchange-gateway"
@@ -146,10 +146,7 @@ class Stack:
 
     @cached_property
     def _by_type(self) -> dict[str, list[Resource]]:
-        out: dict[str, list[Resource]] = {}
-        for r in self.resources:
-            out.setdefault(r.type, []).append(r)
-        return out
+        return by_type(self.resources)
 
     def target(self, resource: Resource, key: str) -> Resource | None:
         urn = resource.ref(key)
