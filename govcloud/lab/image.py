@@ -21,7 +21,15 @@ from pathlib import Path
 from govcloud.lab.podman import EXIT_USAGE, LabError, podman, require
 
 SUITE = "bookworm"
-PACKAGES: tuple[str, ...] = ("openssh-server", "python3", "systemd", "systemd-sysv", "iproute2", "sudo")
+# The base system plus what the hardening roles install, baked in so that converging a lab
+# host (which has no route to a mirror) finds every package already there.
+BASE_PACKAGES: tuple[str, ...] = ("openssh-server", "python3", "systemd", "systemd-sysv", "iproute2", "sudo")
+ROLE_PACKAGES: tuple[str, ...] = (
+    "python3-apt",  # Ansible's apt module
+    "auditd", "aide", "chrony", "rsyslog", "rsyslog-gnutls", "logrotate", "nftables",
+    "libpam-pwquality", "libpam-tmpdir", "procps", "kmod", "openssl", "ca-certificates", "debsums",
+)  # fmt: skip
+PACKAGES: tuple[str, ...] = BASE_PACKAGES + ROLE_PACKAGES
 REPOSITORY = "localhost/govcloud-lab-base"
 CACHE_ENV = "GOVCLOUD_LAB_CACHE"
 MIRROR_ENV = "GOVCLOUD_LAB_MIRROR"
