@@ -9,7 +9,7 @@ STACK ?= lab
 CATALOG ?= catalog
 # Debian packages beyond the basics: Graphviz draws the report's topology, Chromium (headless)
 # and the CJK fonts render and test the report's page.
-HOST_PACKAGES := graphviz chromium fonts-noto-cjk podman runc debootstrap
+HOST_PACKAGES := graphviz chromium fonts-noto-cjk podman runc debootstrap nftables openssh-client qemu-system-x86 qemu-utils
 
 .PHONY: help setup lab validate plan check isolation report inventory test lint typecheck pytest schema clean
 
