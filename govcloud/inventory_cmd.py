@@ -16,6 +16,7 @@ from govcloud.inventory import (
     hosts_from_plan,
     hosts_from_stack_output,
     load_json,
+    services_from_outputs,
 )
 from govcloud.inventory.render import dumps
 from govcloud.plan import reader
@@ -30,12 +31,13 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(EXIT_USAGE)
 
 
-def _hosts(plan_file: Path | None, stack_output: str | None) -> tuple[list[Host], str]:
-    """The hosts and a line saying where they came from."""
+def _hosts(plan_file: Path | None, stack_output: str | None) -> tuple[list[Host], dict[str, list[str]], str]:
+    """The hosts, the platform services' addresses and a line saying where they came from."""
     if stack_output is not None:
         where = "<stdin>" if stack_output == "-" else relative(Path(stack_output))
         doc = load_json(stack_output, "stack output (pulumi stack output --json)")
-        return hosts_from_stack_output(doc, where), f"stack output {where}"
+        hosts = hosts_from_stack_output(doc, where)
+        return hosts, services_from_outputs(doc, where), f"stack output {where}"
     path = plan_file or DEFAULT_PLAN
     try:
         plan = reader.read_plan(path)
@@ -43,8 +45,11 @@ def _hosts(plan_file: Path | None, stack_output: str | None) -> tuple[list[Host]
         raise _fail(str(exc)) from None
     recorded = plan.get("catalog")
     digest = str(recorded.get("sha256") or "")[:12] if isinstance(recorded, dict) else ""
-    return hosts_from_plan(plan, relative(path)), (
-        f"plan {relative(path)} (stack {plan.get('stack')}, catalog sha256 {digest}...)"
+    hosts = hosts_from_plan(plan, relative(path))
+    return (
+        hosts,
+        services_from_outputs(plan["outputs"], relative(path)),
+        (f"plan {relative(path)} (stack {plan.get('stack')}, catalog sha256 {digest}...)"),
     )
 
 
@@ -91,8 +96,8 @@ def inventory(
     if plan_file is not None and stack_output is not None:
         raise _fail("--plan and --stack-output: give one source, not both")
     try:
-        hosts, source = _hosts(plan_file, stack_output)
-        built = build_inventory(hosts, tenants or ())
+        hosts, services, source = _hosts(plan_file, stack_output)
+        built = build_inventory(hosts, tenants or (), services)
     except InventoryError as exc:
         raise _fail(str(exc)) from None
     only = f"; tenants {', '.join(sorted(set(tenants)))}" if tenants else ""

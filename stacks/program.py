@@ -22,7 +22,28 @@ def host_inventory(catalog: Catalog) -> dict[str, dict[str, object]]:
             "mlps_level": tenant.mlps_level,
             "zones": sorted(z.value for z in host.zones),
             "addresses": {n.network: n.ip for n in host.nics},
+            # What the host firewall opens: the same ingress rules as its security group.
+            "ingress": [
+                {
+                    "protocol": rule.protocol,
+                    "port_min": rule.port_min,
+                    "port_max": rule.port_max,
+                    "source": rule.remote_cidr,
+                    "flow": rule.flow,
+                }
+                for rule in catalog.topology.rules.get((host.tenant, host.spec.group), [])
+                if rule.direction == "ingress"
+            ],
         }
+    return out
+
+
+def service_addresses(catalog: Catalog) -> dict[str, list[str]]:
+    """Every platform service (time, audit-log, dns, bastion, ...) with its hosts' addresses."""
+    out: dict[str, list[str]] = {}
+    for service, place in sorted(catalog.platform.trust_services.items(), key=lambda item: str(item[0])):
+        hosts = [h for h in catalog.topology.hosts.get(place.tenant, []) if h.spec.group == place.group]
+        out[str(getattr(service, "value", service))] = sorted({n.ip for h in hosts for n in h.nics})
     return out
 
 
@@ -37,3 +58,4 @@ def deploy(catalog: Catalog, settings: StackSettings) -> None:
     pulumi.export("projects", {slug: t.project.id for slug, t in tenants.items()})
     pulumi.export("exitRouter", platform.exit_router.id)
     pulumi.export("hosts", host_inventory(catalog))
+    pulumi.export("services", service_addresses(catalog))

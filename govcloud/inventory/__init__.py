@@ -14,6 +14,7 @@ from govcloud.inventory.model import (
     PYTHON_INTERPRETER,
     Group,
     Host,
+    Ingress,
     Inventory,
     InventoryError,
     build_inventory,
@@ -38,6 +39,7 @@ from govcloud.inventory.sources import (
     load_json,
     production_hosts,
     pulumi_stack_output,
+    services_from_outputs,
 )
 
 __all__ = [
@@ -49,6 +51,7 @@ __all__ = [
     "STACK_OUTPUT_ENV",
     "Group",
     "Host",
+    "Ingress",
     "Inventory",
     "InventoryError",
     "build_inventory",
@@ -66,6 +69,7 @@ __all__ = [
     "script_host",
     "script_list",
     "select",
+    "services_from_outputs",
     "tenant_group",
     "zone_group",
 ]

@@ -22,6 +22,26 @@ class InventoryError(Exception):
 
 
 @dataclass(frozen=True)
+class Ingress:
+    """One ingress rule of a host's security group (ports None: every port of the protocol)."""
+
+    protocol: str
+    port_min: int | None
+    port_max: int | None
+    source: str
+    flow: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "flow": self.flow,
+            "port_max": self.port_max,
+            "port_min": self.port_min,
+            "protocol": self.protocol,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
 class Host:
     """One host of the `hosts` stack output, keyed by "<tenant>-<host>"."""
 
@@ -33,6 +53,9 @@ class Host:
     zones: tuple[str, ...]  # sorted
     addresses: tuple[tuple[str, str], ...]  # (network, ip), sorted by network
     address_zones: tuple[tuple[str, str], ...] = ()  # (network, zone) where the source says (the cloud does)
+    # What its security group lets in (the host firewall opens the same); None: the source does not
+    # say (the cloud source reads no security groups), and the playbook refuses to guess.
+    ingress: tuple[Ingress, ...] | None = None
 
     @property
     def address(self) -> str:
@@ -51,7 +74,8 @@ class Host:
         return managed[0] if managed else self.addresses[0][1]
 
     def hostvars(self) -> dict[str, Any]:
-        return {
+        known = {} if self.ingress is None else {"govcloud_ingress": [rule.as_dict() for rule in self.ingress]}
+        return known | {
             "ansible_host": self.address,
             "ansible_python_interpreter": PYTHON_INTERPRETER,
             "govcloud_addresses": dict(self.addresses),
@@ -76,6 +100,11 @@ class Inventory:
     hosts: dict[str, Host] = field(default_factory=dict)
     groups: dict[str, Group] = field(default_factory=dict)
     top: tuple[str, ...] = ()  # the groups directly under `all`
+    vars: dict[str, Any] = field(default_factory=dict)  # `all.vars`: the platform services' addresses
+    connection: dict[str, dict[str, Any]] = field(default_factory=dict)  # per host, over its own vars (the lab's)
+
+    def hostvars(self, name: str) -> dict[str, Any]:
+        return {**self.hosts[name].hostvars(), **self.connection.get(name, {})}
 
     def members(self, group: str) -> set[str]:
         """The hosts of `group` as Ansible sees them: its own and its children's, recursively."""
@@ -144,6 +173,7 @@ def parse_host(name: str, raw: object, where: str) -> Host:
     ):
         raise InventoryError(f"{at}.addresses: must map each network to the host's address on it")
     return Host(
+        ingress=parse_ingress(raw["ingress"], at) if "ingress" in raw else None,
         name=name,
         tenant=str(raw["tenant"]),
         group=str(raw["group"]),
@@ -152,6 +182,48 @@ def parse_host(name: str, raw: object, where: str) -> Host:
         zones=tuple(sorted(set(zones))),
         addresses=tuple(sorted((str(k), str(v)) for k, v in addresses.items())),
     )
+
+
+def _port(value: object) -> bool:
+    return value is None or (isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 65535)
+
+
+def parse_ingress(raw: object, at: str) -> tuple[Ingress, ...]:
+    """A host's `ingress` list: its security group's ingress rules."""
+    if not isinstance(raw, list):
+        raise InventoryError(f"{at}.ingress: must be a list of rules")
+    rules = []
+    for index, rule in enumerate(raw):
+        where = f"{at}.ingress[{index}]"
+        if not isinstance(rule, Mapping):
+            raise InventoryError(f"{where}: must be a mapping with protocol, port_min, port_max, source and flow")
+        if rule.get("protocol") not in ("tcp", "udp", "icmp"):
+            raise InventoryError(f"{where}.protocol: must be tcp, udp or icmp (got {rule.get('protocol')!r})")
+        for key in ("port_min", "port_max"):
+            if not _port(rule.get(key)):
+                raise InventoryError(f"{where}.{key}: must be a port 0-65535 or null (got {rule.get(key)!r})")
+        for key in ("source", "flow"):
+            if not _text(rule.get(key)):
+                raise InventoryError(f"{where}.{key}: must be non-empty text")
+        rules.append(
+            Ingress(
+                protocol=str(rule["protocol"]),
+                port_min=rule.get("port_min"),
+                port_max=rule.get("port_max"),
+                source=str(rule["source"]),
+                flow=str(rule["flow"]),
+            )
+        )
+    return tuple(rules)
+
+
+def parse_services(raw: object, where: str) -> dict[str, list[str]]:
+    """The `services` output: platform service name → its hosts' addresses."""
+    if not isinstance(raw, Mapping) or not all(
+        _text(k) and isinstance(v, list) and all(_text(a) for a in v) for k, v in raw.items()
+    ):
+        raise InventoryError(f"{where}: services: must map each platform service to a list of addresses")
+    return {str(k): [str(a) for a in v] for k, v in sorted(raw.items())}
 
 
 def parse_hosts(raw: object, where: str) -> list[Host]:
@@ -175,15 +247,20 @@ def select(hosts: Iterable[Host], tenants: Sequence[str] = ()) -> list[Host]:
     return [h for h in hosts if h.tenant in tenants]
 
 
-def build_inventory(hosts: Iterable[Host], tenants: Sequence[str] = ()) -> Inventory:
+def build_inventory(
+    hosts: Iterable[Host], tenants: Sequence[str] = (), services: Mapping[str, list[str]] | None = None
+) -> Inventory:
     """Groups by tenant (with a child per host group), zone, MLPS level and role.
 
     `tenant_<slug>` holds no hosts of its own: its children `group_<slug>_<group>` do.
     `zone_<zone>`, `level_<n>` and `role_<role>` hold their hosts directly. A host in two
-    zones (the exchange gateways) is in both zone groups.
+    zones (the exchange gateways) is in both zone groups. `services` (the platform services'
+    addresses) become `all.vars.govcloud_services`.
     """
     chosen = select(hosts, tenants)
     inventory = Inventory(hosts={h.name: h for h in sorted(chosen, key=lambda h: h.name)})
+    if services:
+        inventory.vars = {"govcloud_services": {name: list(ips) for name, ips in sorted(services.items())}}
     members: dict[str, set[str]] = {}
     children: dict[str, set[str]] = {}
     sources: dict[str, str] = {}  # group name → what it stands for: two things must not share a name
@@ -218,8 +295,8 @@ def script_list(inventory: Inventory) -> dict[str, Any]:
     """`--list` output of a dynamic-inventory script (Ansible's script plugin), `_meta` included
     so Ansible never calls `--host`."""
     doc: dict[str, Any] = {
-        "_meta": {"hostvars": {name: host.hostvars() for name, host in inventory.hosts.items()}},
-        "all": {"children": list(inventory.top), "hosts": list(inventory.hosts)},
+        "_meta": {"hostvars": {name: inventory.hostvars(name) for name in inventory.hosts}},
+        "all": {"children": list(inventory.top), "hosts": list(inventory.hosts), "vars": inventory.vars},
     }
     for name, group in inventory.groups.items():
         entry: dict[str, Any] = {}
@@ -233,5 +310,4 @@ def script_list(inventory: Inventory) -> dict[str, Any]:
 
 def script_host(inventory: Inventory, name: str) -> dict[str, Any]:
     """`--host NAME` output: the host's variables, `{}` for a host not in the inventory (Ansible's convention)."""
-    host = inventory.hosts.get(name)
-    return host.hostvars() if host is not None else {}
+    return inventory.hostvars(name) if name in inventory.hosts else {}

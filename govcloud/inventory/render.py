@@ -23,12 +23,13 @@ def yaml_document(inventory: Inventory) -> dict[str, Any]:
             entry["hosts"] = dict.fromkeys(spec.hosts)
         return entry
 
-    return {
-        "all": {
-            "children": {name: group(name) for name in inventory.top},
-            "hosts": {name: host.hostvars() for name, host in inventory.hosts.items()},
-        }
+    top: dict[str, Any] = {
+        "children": {name: group(name) for name in inventory.top},
+        "hosts": {name: inventory.hostvars(name) for name in inventory.hosts},
     }
+    if inventory.vars:
+        top["vars"] = inventory.vars
+    return {"all": top}
 
 
 def dumps(inventory: Inventory, header: str = "") -> str:

@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from govcloud.inventory.model import Host, InventoryError, parse_host, parse_hosts
+from govcloud.inventory.model import Host, InventoryError, parse_host, parse_hosts, parse_services
 
 STACK_ENV = "GOVCLOUD_STACK"  # the stack to read (default: pulumi's current stack)
 STACK_OUTPUT_ENV = "GOVCLOUD_STACK_OUTPUT"  # a file holding `pulumi stack output --json` ('-': stdin)
@@ -49,6 +49,11 @@ def hosts_from_plan(plan: Mapping[str, Any], where: str) -> list[Host]:
             "re-run govcloud plan)"
         )
     return parse_hosts(outputs["hosts"], where)
+
+
+def services_from_outputs(outputs: Mapping[str, Any], where: str) -> dict[str, list[str]]:
+    """The `services` output (platform service → addresses); {} from a stack exported before it existed."""
+    return parse_services(outputs["services"], where) if "services" in outputs else {}
 
 
 def hosts_from_stack_output(doc: object, where: str) -> list[Host]:
@@ -143,8 +148,10 @@ def read_cloud(cloud: str | None) -> list[Host]:
     return hosts_from_cloud(servers, ports)
 
 
-def production_hosts(project_dir: Path, environ: Mapping[str, str] | None = None) -> tuple[list[Host], str]:
-    """The real stack's hosts, and where they were read from.
+def production_hosts(
+    project_dir: Path, environ: Mapping[str, str] | None = None
+) -> tuple[list[Host], dict[str, list[str]], str]:
+    """The real stack's hosts, its platform services' addresses ({} from the cloud), and where they were read from.
 
     GOVCLOUD_STACK_OUTPUT=<file> (or '-') reads saved `pulumi stack output --json`;
     GOVCLOUD_INVENTORY_SOURCE=cloud asks the cloud (openstacksdk, OS_CLOUD); otherwise
@@ -154,11 +161,12 @@ def production_hosts(project_dir: Path, environ: Mapping[str, str] | None = None
     saved = env.get(STACK_OUTPUT_ENV)
     if saved:
         where = "<stdin>" if saved == "-" else saved
-        return hosts_from_stack_output(load_json(saved, "stack output"), where), where
+        doc = load_json(saved, "stack output")
+        return hosts_from_stack_output(doc, where), services_from_outputs(doc, where), where
     source = env.get(SOURCE_ENV, "stack") or "stack"
     if source == "cloud":
-        return read_cloud(env.get("OS_CLOUD")), "the cloud"
+        return read_cloud(env.get("OS_CLOUD")), {}, "the cloud"
     if source != "stack":
         raise InventoryError(f"{SOURCE_ENV}: {source!r} is not a source (allowed: stack, cloud)")
     doc, where = pulumi_stack_output(env.get(STACK_ENV) or None, project_dir)
-    return hosts_from_stack_output(doc, where), where
+    return hosts_from_stack_output(doc, where), services_from_outputs(doc, where), where

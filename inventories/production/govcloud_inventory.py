@@ -37,8 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     mode.add_argument("--host", metavar="NAME", help="one host's variables ({} for an unknown host)")
     args = parser.parse_args(argv)
     try:
-        hosts, _ = production_hosts(ROOT)
-        inventory = build_inventory(hosts)
+        hosts, services, _ = production_hosts(ROOT)
+        inventory = build_inventory(hosts, services=services)
     except InventoryError as exc:
         print(f"govcloud_inventory: {exc}", file=sys.stderr)
         return 2

@@ -85,10 +85,18 @@ def test_bad_stack_output(tmp_path: Path) -> None:
 
 def test_two_things_may_not_share_a_group_name() -> None:
     def host(tenant: str, group: str) -> dict[str, Any]:
-        return {"tenant": tenant, "group": group, "role": "app", "mlps_level": 3, "zones": ["intranet"],
-                "addresses": {"app": "10.10.0.10"}}
+        return {
+            "tenant": tenant,
+            "group": group,
+            "role": "app",
+            "mlps_level": 3,
+            "zones": ["intranet"],
+            "addresses": {"app": "10.10.0.10"},
+        }
 
     hosts = parse_hosts({"a-b-x": host("a-b", "c"), "a-y": host("a", "b-c")}, "test")
-    with pytest.raises(InventoryError, match="host group a-b/c and host group a/b-c both map to the Ansible group "
-                                             "group_a_b_c: rename one"):
+    with pytest.raises(
+        InventoryError,
+        match="host group a-b/c and host group a/b-c both map to the Ansible group group_a_b_c: rename one",
+    ):
         build_inventory(hosts)

@@ -48,8 +48,14 @@ def test_executable_with_its_shebang(stack_output_file: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["ansible_host"] == "10.30.2.10"
     # no site-packages at all (-S): the standard library is enough
-    bare = subprocess.run([sys.executable, "-S", str(SCRIPT), "--list"], env={**os.environ, **env},
-                          capture_output=True, text=True, timeout=60, check=False)
+    bare = subprocess.run(
+        [sys.executable, "-S", str(SCRIPT), "--list"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert bare.returncode == 0, bare.stderr
 
 
@@ -68,7 +74,10 @@ def test_reads_the_stack_output_from_stdin(stack_output_file: Path) -> None:
         [sys.executable, str(SCRIPT), "--list"],
         env={**os.environ, "GOVCLOUD_STACK_OUTPUT": "-"},
         input=stack_output_file.read_text(encoding="utf-8"),
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert "tenant_mgmt" in json.loads(done.stdout)
@@ -168,12 +177,20 @@ def test_the_cloud_gives_the_same_inventory(sample_plan: dict[str, Any], lab_doc
     assert dict(gateway.address_zones) == {"ex-side": "extranet", "in-side": "intranet"}
     view = from_script(script_list(build_inventory(hosts)))
     lab = from_yaml(lab_doc)
-    assert view.effective() == lab.effective() and view.hostvars == lab.hostvars
+    # The cloud source reads no security groups: it leaves govcloud_ingress out (never an empty
+    # list, which would read as "open nothing"), and the playbook refuses such a host.
+    assert all("govcloud_ingress" not in hv for hv in view.hostvars.values())
+    without_ingress = {n: {k: v for k, v in hv.items() if k != "govcloud_ingress"} for n, hv in lab.hostvars.items()}
+    assert view.effective() == lab.effective() and view.hostvars == without_ingress
 
 
 def test_a_management_address_wins_when_the_cloud_names_it() -> None:
-    server = {"id": "s1", "name": "t-x", "metadata": {"govcloud_tenant": "t", "govcloud_group": "g",
-                                                       "govcloud_role": "r", "mlps_level": "3"}}
+    server = {
+        "id": "s1",
+        "name": "t-x",
+        "metadata": {"govcloud_tenant": "t", "govcloud_group": "g", "govcloud_role": "r", "mlps_level": "3"},
+    }
+
     def port(network: str, ip: str, zone: str) -> dict[str, Any]:
         fixed = [{"ip_address": ip}]
         return {"device_id": "s1", "name": f"t-x-{network}", "fixed_ips": fixed, "tags": [f"zone:{zone}"]}
