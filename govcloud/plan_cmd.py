@@ -58,6 +58,7 @@ def plan(
     loaded = load_or_exit(catalog)
     try:
         with out.status("running the Pulumi program under the mock engine") as status:
+
             def progress(n: int) -> None:
                 if n % 200 == 0:
                     status.update(f"running the Pulumi program under the mock engine: {n} registered")

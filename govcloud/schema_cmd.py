@@ -24,9 +24,7 @@ def render_schemas() -> dict[str, str]:
 
 @app.command()
 def schema(
-    out_dir: Annotated[
-        Path, typer.Option("--out", "-o", help="Where to write the schemas.")
-    ] = Path("schema"),
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Where to write the schemas.")] = Path("schema"),
 ) -> None:
     """Write platform.schema.json and tenant.schema.json (JSON Schema) for editors.
 

@@ -36,9 +36,7 @@ class Host(pulumi.ComponentResource):
                 name=f"{name}-{nic.network}",
                 network_id=networks[nic.network].id,
                 tenant_id=project_id,
-                fixed_ips=[
-                    openstack.networking.PortFixedIpArgs(subnet_id=subnets[nic.network].id, ip_address=nic.ip)
-                ],
+                fixed_ips=[openstack.networking.PortFixedIpArgs(subnet_id=subnets[nic.network].id, ip_address=nic.ip)],
                 security_group_ids=[security_group.id],
                 port_security_enabled=True,
                 tags=[*tags, f"zone:{nic.zone.value}"],
@@ -46,9 +44,7 @@ class Host(pulumi.ComponentResource):
             )
             for nic in host.nics
         ]
-        hints = (
-            [openstack.compute.InstanceSchedulerHintArgs(group=server_group.id)] if server_group else None
-        )
+        hints = [openstack.compute.InstanceSchedulerHintArgs(group=server_group.id)] if server_group else None
         self.instance = openstack.compute.Instance(
             name,
             name=name,

@@ -139,9 +139,7 @@ class Platform(pulumi.ComponentResource):
             name=f"{exit_.router}-backbone",
             network_id=backbone.network_id,
             fixed_ips=[
-                openstack.networking.PortFixedIpArgs(
-                    subnet_id=backbone_subnet.id, ip_address=exit_.backbone_ip
-                )
+                openstack.networking.PortFixedIpArgs(subnet_id=backbone_subnet.id, ip_address=exit_.backbone_ip)
             ],
             opts=child,
         )

@@ -145,9 +145,7 @@ class Tenant(pulumi.ComponentResource):
             opts=child,
         )
 
-    def _tenant_provider(
-        self, slug: str, settings: StackSettings, child: pulumi.ResourceOptions
-    ) -> openstack.Provider:
+    def _tenant_provider(self, slug: str, settings: StackSettings, child: pulumi.ResourceOptions) -> openstack.Provider:
         """Nova and Cinder create in the token's project: scope a provider to this one."""
         auth = settings.auth
         return openstack.Provider(

@@ -61,17 +61,11 @@ def _model_at(root: type[BaseModel], loc: FieldPath) -> type[BaseModel] | None:
             return None
         if isinstance(part, int):
             continue
-        field = next(
-            (f for name, f in current.model_fields.items() if (f.alias or name) == part), None
-        )
+        field = next((f for name, f in current.model_fields.items() if (f.alias or name) == part), None)
         if field is None:
             # A dict key (e.g. a zone name) rather than a field: stay on the value type.
             continue
-        models = [
-            t
-            for t in _inner_types(field.annotation)
-            if isinstance(t, type) and issubclass(t, BaseModel)
-        ]
+        models = [t for t in _inner_types(field.annotation) if isinstance(t, type) and issubclass(t, BaseModel)]
         current = models[0] if models else None
     return current
 
@@ -137,14 +131,10 @@ def _bounds(model: type[BaseModel], name: str) -> str | None:
     return f"<= {high}" if high is not None else None
 
 
-def validation_errors(
-    source: SourceFile, root: type[BaseModel], exc: ValidationError
-) -> list[CatalogError]:
+def validation_errors(source: SourceFile, root: type[BaseModel], exc: ValidationError) -> list[CatalogError]:
     out = []
     for err in exc.errors():
-        loc: FieldPath = tuple(
-            p.value if isinstance(p, Enum) else p for p in err["loc"] if isinstance(p, str | int)
-        )
+        loc: FieldPath = tuple(p.value if isinstance(p, Enum) else p for p in err["loc"] if isinstance(p, str | int))
         loc = tuple(p for p in loc if not (isinstance(p, str) and PYDANTIC_LOC_PART.match(p)))
         out.append(source.error(loc, _sentence(root, err)))
     return out

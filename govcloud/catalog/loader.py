@@ -34,9 +34,7 @@ class Catalog:
         return self.tenants[slug]
 
 
-def _parse(
-    path: Path, model: type[M], errors: list[CatalogError]
-) -> tuple[M, SourceFile] | None:
+def _parse(path: Path, model: type[M], errors: list[CatalogError]) -> tuple[M, SourceFile] | None:
     source = read_yaml(path)
     if isinstance(source, CatalogError):
         errors.append(source)

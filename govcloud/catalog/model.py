@@ -103,9 +103,7 @@ class Zone(Strict):
     title: str = Field(description="Display name, e.g. 政务内网.")
     supernet: Cidr = Field(description="Every address of this zone lies inside this network.")
     backbone: Backbone
-    internet: bool = Field(
-        default=False, description="True only for the zone that leaves through the internet exit."
-    )
+    internet: bool = Field(default=False, description="True only for the zone that leaves through the internet exit.")
 
 
 class InternetExit(Strict):
@@ -114,9 +112,7 @@ class InternetExit(Strict):
         description="Existing provider network facing the internet (overridable in stack config)."
     )
     zone: ZoneName = Field(description="The zone whose backbone the exit router joins.")
-    backbone_ip: Address = Field(
-        description="The exit router's address on that backbone (the backbone's gateway)."
-    )
+    backbone_ip: Address = Field(description="The exit router's address on that backbone (the backbone's gateway).")
 
 
 class Image(Strict):
@@ -212,20 +208,14 @@ class VolumeSpec(Strict):
 
 class Nic(Strict):
     network: Slug
-    ip: Address | None = Field(
-        default=None, description="Fixed address; when absent one is assigned from the network."
-    )
+    ip: Address | None = Field(default=None, description="Fixed address; when absent one is assigned from the network.")
 
 
 class HostSpec(Strict):
     name: Slug
     group: Slug = Field(description="Host group: security group, Ansible group, flow endpoint.")
-    role: Slug = Field(
-        description="What the host does, e.g. web, db, app, bastion, exchange-gateway."
-    )
-    count: int = Field(
-        default=1, ge=1, le=32, description="Replicas; more than one are spread by anti-affinity."
-    )
+    role: Slug = Field(description="What the host does, e.g. web, db, app, bastion, exchange-gateway.")
+    count: int = Field(default=1, ge=1, le=32, description="Replicas; more than one are spread by anti-affinity.")
     flavor: str
     image: str
     nics: list[Nic] = Field(min_length=1)

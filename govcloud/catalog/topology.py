@@ -164,9 +164,7 @@ def split_endpoint(endpoint: str, own_tenant: str) -> tuple[str, str]:
     return own_tenant, endpoint
 
 
-def resolve_endpoint(
-    topology: Topology, endpoint: str, own_tenant: str
-) -> list[HostInstance] | None:
+def resolve_endpoint(topology: Topology, endpoint: str, own_tenant: str) -> list[HostInstance] | None:
     """The hosts an endpoint names (a group or a host's replicas); None if it names nothing."""
     tenant, name = split_endpoint(endpoint, own_tenant)
     hosts = topology.hosts.get(tenant)
@@ -225,9 +223,7 @@ def _baseline_rules(platform: Platform, topology: Topology) -> dict[tuple[str, s
         service_hosts = resolve_endpoint(topology, placement.group, placement.tenant) or []
         service_cidrs = sorted({f"{n.ip}/32" for h in service_hosts for n in h.nics})
         service_groups = {(h.tenant, h.spec.group) for h in service_hosts}
-        towards, back = (
-            ("egress", "ingress") if baseline.direction == "to-service" else ("ingress", "egress")
-        )
+        towards, back = ("egress", "ingress") if baseline.direction == "to-service" else ("ingress", "egress")
         for port in baseline.ports:
             protocol, low, high = parse_port(port)
             for host in topology.all_hosts():

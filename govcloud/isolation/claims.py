@@ -279,7 +279,8 @@ class Prover:
                     first = next(e for e in self.group_endpoints[group.index] if e.zone == INTRANET)
                     claim.fail(
                         self.rule_witness(
-                            group, r,
+                            group,
+                            r,
                             f"a group with intranet ports opens {interval_text(outside[0])}, outside every zone "
                             "(the internet); only routing would stop it",
                             first,
@@ -391,8 +392,9 @@ class Prover:
             extra = sv.subtract(reach.services, self.declared(src.hosts, dst.hosts))
             if extra:
                 claim.fail(
-                    self.reach_witness(reach, "no declared flow and no baseline flow allows it between these tenants",
-                                       extra)
+                    self.reach_witness(
+                        reach, "no declared flow and no baseline flow allows it between these tenants", extra
+                    )
                 )
         return claim
 
@@ -407,8 +409,9 @@ class Prover:
                 continue
             admin = sv.NOTHING if dst.bastion else sv.intersect(reach.services, ADMIN_SERVICES)
             if admin:
-                claim.fail(self.reach_witness(reach, "administration ports of a management host, not from the bastion",
-                                              admin))
+                claim.fail(
+                    self.reach_witness(reach, "administration ports of a management host, not from the bastion", admin)
+                )
             inside = src.zone == MANAGEMENT
             allowed = self.declared(src.hosts, dst.hosts) if inside else self.intent.baseline_into(dst.hosts)
             extra = sv.subtract(sv.subtract(reach.services, admin), allowed)
@@ -447,7 +450,8 @@ class Prover:
                 if admin and others:
                     claim.fail(
                         self.rule_witness(
-                            group, r,
+                            group,
+                            r,
                             f"administration ports ({_ports(admin)}) of a management group open to "
                             f"{interval_text(others[0])}, not the bastion",
                             first,
@@ -458,7 +462,8 @@ class Prover:
                 if outside and extra:
                     claim.fail(
                         self.rule_witness(
-                            group, r,
+                            group,
+                            r,
                             f"a management group admits {interval_text(outside[0])} from outside the management "
                             f"network on {_ports(extra)}, not a baseline service port of its hosts",
                             first,

@@ -271,8 +271,12 @@ class _Reader:
     def read_groups(self) -> dict[str, int]:
         index: dict[str, int] = {}
         for res in self.of_type(SEC_GROUP):
-            group = SecGroup(len(self.out.groups), res["urn"], str(res["inputs"].get("name") or res["name"]),
-                             str(res.get("tenant") or PLATFORM))
+            group = SecGroup(
+                len(self.out.groups),
+                res["urn"],
+                str(res["inputs"].get("name") or res["name"]),
+                str(res.get("tenant") or PLATFORM),
+            )
             index[res["urn"]] = group.index
             self.out.groups.append(group)
             if res["inputs"].get("deleteDefaultRules") is not True:
@@ -301,8 +305,17 @@ class _Reader:
         description: str,
     ) -> Rule:
         rule = Rule(
-            len(self.out.rules), urn, name, group, direction, services, remote, remote_text, description,
-            rule_flows(description), rule_approval(description),
+            len(self.out.rules),
+            urn,
+            name,
+            group,
+            direction,
+            services,
+            remote,
+            remote_text,
+            description,
+            rule_flows(description),
+            rule_approval(description),
         )
         self.out.rules.append(rule)
         self.out.groups[group].rules.append(rule.index)
@@ -336,12 +349,16 @@ class _Reader:
                 remote, remote_text = (), f"members of {self.out.groups[remote_groups[0]].name}"
             else:
                 if inputs.get("remoteGroupId"):
-                    self.out.notes.append(
-                        f"rule {res['name']}: remote group not in the plan: treated as 0.0.0.0/0"
-                    )
+                    self.out.notes.append(f"rule {res['name']}: remote group not in the plan: treated as 0.0.0.0/0")
                 remote, remote_text = (EVERYWHERE,), "0.0.0.0/0"
             rule = self.add_rule(
-                res["urn"], res["name"], owners[0], direction, services, remote, remote_text,
+                res["urn"],
+                res["name"],
+                owners[0],
+                direction,
+                services,
+                remote,
+                remote_text,
                 str(inputs.get("description") or ""),
             )
             if remote_groups and not prefix:
@@ -427,9 +444,7 @@ class _Reader:
         found = tuple(sorted({groups[u] for u in self.refs(res, "securityGroupIds", SEC_GROUP) if u in groups}))
         values = declared if isinstance(declared, list) else [declared]
         if len(found) < len(values):
-            self.out.notes.append(
-                f"port {res['name']}: a security group is not in the plan: treated as unfiltered"
-            )
+            self.out.notes.append(f"port {res['name']}: a security group is not in the plan: treated as unfiltered")
             return found, False
         return found, True
 
@@ -480,4 +495,3 @@ def _metadata(resource: Resource, key: str) -> str | None:
 
 def read_network(plan: dict[str, Any], intent: Intent) -> PlanNetwork:
     return _Reader(plan, intent).read()
-

@@ -119,8 +119,9 @@ class Analysis:
             if found is None:
                 found = index[key] = len(self.behaviours)
                 self.behaviours.append(
-                    Behaviour(found, rule.group, rule.direction, rule.services, rule.description, rule.flows,
-                              rule.approval)
+                    Behaviour(
+                        found, rule.group, rule.direction, rule.services, rule.description, rule.flows, rule.approval
+                    )
                 )
             self.behaviours[found].rules.append(rule.index)
 
@@ -296,11 +297,7 @@ class Analysis:
                 continue
             sides.append(
                 sv.union(
-                    *(
-                        b.services
-                        for b in self.enabling(endpoint, direction, peer.cls, reach.services)
-                        if b.approval
-                    )
+                    *(b.services for b in self.enabling(endpoint, direction, peer.cls, reach.services) if b.approval)
                 )
             )
         return sv.intersect(reach.services, sv.intersect(sides[0], sides[1]))

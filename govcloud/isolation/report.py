@@ -165,9 +165,7 @@ def _cell_text(cell: dict[str, Any], limit: int = 4) -> str:
     return "\n".join(shown)
 
 
-def _grid(
-    doc: dict[str, Any], ids: list[str], title: str, rows: dict[str, str], columns: dict[str, str]
-) -> Table:
+def _grid(doc: dict[str, Any], ids: list[str], title: str, rows: dict[str, str], columns: dict[str, str]) -> Table:
     table = Table(title=title, show_lines=True, title_justify="left")
     table.add_column("from \\ to", style="bold")
     for node in ids:
@@ -194,8 +192,12 @@ def _pairs(doc: dict[str, Any], ids: list[str], title: str) -> Table:
         for b in ids:
             cell = doc["matrix"][a][b]
             if a != b and cell["reachable"]:
-                table.add_row(a.removeprefix("tenant:"), b.removeprefix("tenant:"), ", ".join(cell["ports"]),
-                              ", ".join(cell["flows"]))
+                table.add_row(
+                    a.removeprefix("tenant:"),
+                    b.removeprefix("tenant:"),
+                    ", ".join(cell["ports"]),
+                    ", ".join(cell["flows"]),
+                )
     return table
 
 

@@ -67,9 +67,7 @@ def build_plan(
         }
         for r in sorted(recording.registrations, key=lambda r: r.urn)
     ]
-    lookups = sorted(
-        {json.dumps(x, sort_keys=True, ensure_ascii=False) for x in recording.lookups}
-    )
+    lookups = sorted({json.dumps(x, sort_keys=True, ensure_ascii=False) for x in recording.lookups})
     return {
         "format": PLAN_FORMAT,
         # The only field that changes between two runs on the same catalog.

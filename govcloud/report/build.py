@@ -44,9 +44,7 @@ def make_report(
     is computed, so a bad file fails fast)."""
     given_check = sources.load_check(check_path) if check_path is not None else None
     given_isolation = sources.load_isolation(isolation_path) if isolation_path is not None else None
-    isolation = (
-        given_isolation if given_isolation is not None else sources.compute_isolation(plan, plan_path, catalog)
-    )
+    isolation = given_isolation if given_isolation is not None else sources.compute_isolation(plan, plan_path, catalog)
     day = today or date.today()
     check = given_check if given_check is not None else sources.compute_check(plan, plan_path, catalog, day)
     try:

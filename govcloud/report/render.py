@@ -143,4 +143,3 @@ def write_report(out_dir: Path, report: Mapping[str, Any], picture: Picture) -> 
     elif svg.exists():
         svg.unlink()  # never leave a stale picture beside a new report
     return written
-

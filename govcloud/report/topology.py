@@ -220,13 +220,13 @@ def to_dot(topo: Topology, labels: Labels, lang: str) -> str:
     ]
     exit_router = next((r for r in topo.routers if r.exit), None)
     out.append(
-        f"  {_q('internet')} [shape=ellipse, style=filled, fillcolor=\"#fbe9e7\", color={_q(INTERNET_COLOUR)},"
+        f'  {_q("internet")} [shape=ellipse, style=filled, fillcolor="#fbe9e7", color={_q(INTERNET_COLOUR)},'
         f" fontcolor={_q(INTERNET_COLOUR)}, label={_html_label(labels['topo_internet'], topo.internet)}];"
     )
     if exit_router is not None:
         extra = [labels["topo_exit"], f"SNAT · {exit_router.tenant}"]
         out.append(
-            f"  {_q('router:' + exit_router.name)} [shape=box, style=\"filled,bold\", fillcolor=\"#fff4f2\","
+            f'  {_q("router:" + exit_router.name)} [shape=box, style="filled,bold", fillcolor="#fff4f2",'
             f" color={_q(INTERNET_COLOUR)}, label={_html_label(exit_router.name, *extra)}];"
         )
         out.append(
@@ -244,10 +244,10 @@ def to_dot(topo: Topology, labels: Labels, lang: str) -> str:
         subtitle = zone["supernet"] if zone["title"] == title else f"{zone['title']} · {zone['supernet']}"
         out.append(
             f"    label={_html_label(title, subtitle, size=10)};"
-            f" style=\"rounded,filled\"; fillcolor={_q(fill)}; color={_q(colour)}; penwidth=1.5;"
+            f' style="rounded,filled"; fillcolor={_q(fill)}; color={_q(colour)}; penwidth=1.5;'
         )
         out.append(
-            f"    {_q('backbone:' + name)} [shape=box, style=\"filled\", fillcolor={_q(colour)}, fontcolor=\"#ffffff\","
+            f'    {_q("backbone:" + name)} [shape=box, style="filled", fillcolor={_q(colour)}, fontcolor="#ffffff",'
             f" color={_q(colour)}, height=0.5,"
             f" label={_html_label(zone['backbone'], labels['topo_backbone'] + ' ' + zone['backbone_cidr'])}];"
         )
@@ -298,7 +298,7 @@ def _tenant_node(tenant: Mapping[str, Any], labels: Labels, lang: str, colour: s
     detail = f"{tenant['slug']} · {labels['level_short']}{tenant['level']}"
     zones = " + ".join(labels.get(f"zone_{z}", z) for z in tenant["zones"]) if multi else ""
     name = wrap(tenant_label(tenant, lang), 14 if lang == "zh" else 28)
-    title = '<BR/>'.join(f"<B>{_h(line)}</B>" for line in name)
+    title = "<BR/>".join(f"<B>{_h(line)}</B>" for line in name)
     rows = "".join(f'<BR/><FONT POINT-SIZE="9">{_h(line)}</FONT>' for line in (detail, zones) if line)
     label = f"<{title}{rows}>"
     style = '"rounded,filled,bold"' if multi else '"rounded,filled"'
