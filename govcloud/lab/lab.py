@@ -43,6 +43,7 @@ def run_args(host: Host, image: BaseImage) -> list[str]:
         "--ulimit", "nofile=4096:4096",
         "--ulimit", "nproc=8192:8192",
         "--cap-drop", "SYS_TIME",
+        "--cap-add", "NET_ADMIN",  # the host firewall (nftables) inside; never CAP_SYS_TIME
         "--network", "none",
         "--label", f"{LABEL}=1",
         "--label", f"{HOST_LABEL}={host.name}",

@@ -1,0 +1,35 @@
+"""The lab's Ansible inventory: the plan's groups and variables, plus how to reach each lab host.
+
+The same `build_inventory` as `govcloud inventory` and production, restricted to the hosts
+the lab runs; only the connection variables differ (the control address, the automation
+account and the lab key), so the roles and host checks see what production hosts see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from govcloud.inventory import Host, build_inventory
+from govcloud.inventory.render import dumps
+from govcloud.lab.access import Access
+
+LAB_INVENTORY = Path("inventories/lab/hosts.yml")
+
+
+def write_lab_inventory(
+    hosts: Sequence[Host],
+    services: Mapping[str, list[str]],
+    access: Mapping[str, Access],
+    source: str,
+    path: Path = LAB_INVENTORY,
+) -> Path:
+    inventory = build_inventory(hosts, services=services)
+    inventory.connection = {name: access[name].ansible_vars() for name in inventory.hosts if name in access}
+    header = (
+        "Ansible inventory of the running lab, written by `govcloud lab up` (docs/lab.md): do not edit.\n"
+        f"From {source}; {len(inventory.hosts)} hosts, reached over the lab's control network."
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(dumps(inventory, header), encoding="utf-8")
+    return path
