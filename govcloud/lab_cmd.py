@@ -11,9 +11,12 @@ from rich.table import Table
 
 from govcloud.catalog.errors import relative
 from govcloud.cli import EXIT_FAILED, EXIT_USAGE, app, err, out
-from govcloud.inventory import InventoryError, hosts_from_plan
+from govcloud.inventory import InventoryError, hosts_from_plan, services_from_outputs
 from govcloud.lab import LabError, LabHost, down, ensure_image, select_hosts, status, up
+from govcloud.lab.access import connect, disconnect
+from govcloud.lab.converge import ConvergeResult, converge
 from govcloud.lab.lab import BOOT_TIMEOUT
+from govcloud.lab.lab_inventory import LAB_INVENTORY, write_lab_inventory
 from govcloud.plan import reader
 from govcloud.plan.reader import PlanFileError
 
@@ -64,8 +67,12 @@ def lab_up(
         float, typer.Option("--timeout", min=1, help="Seconds to wait for systemd in each host.")
     ] = BOOT_TIMEOUT,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Build the base image again, ignoring the cache.")] = False,
+    converge_hosts: Annotated[
+        bool,
+        typer.Option("--converge/--no-converge", help="Apply playbooks/site.yml (the hardening) once they are up."),
+    ] = True,
 ) -> None:
-    """Start one container per selected host and wait until systemd runs in each.
+    """Start one container per selected host, wait until systemd runs in each, and harden them.
 
     Default hosts: the management tenant plus the first other tenant in name order.
     Containers already running are kept, so `lab up` twice is harmless. The base image is
@@ -86,10 +93,67 @@ def lab_up(
         hosts = select_hosts(hosts_from_plan(plan, relative(plan_file)), tenants or (), names or ())
         image = ensure_image(_say, rebuild=rebuild)
         ready = up(hosts, image, _say, timeout)
+        access = connect({h.host: h.name for h in ready})
+        services = services_from_outputs(plan["outputs"], relative(plan_file))
+        inventory = write_lab_inventory(hosts, services, access, f"plan {relative(plan_file)}")
+        _say(f"wrote {inventory} ({len(access)} hosts on the control network)")
+        result = converge(inventory, _say) if converge_hosts else None
     except (LabError, PlanFileError, InventoryError) as exc:
         raise _exit(exc) from None
     out.print(_table(ready))
     out.print(f"lab up: {len(ready)} hosts ready in {time.monotonic() - started:.1f} s", highlight=False)
+    if result is not None:
+        _converged(result)
+
+
+def _converged(result: ConvergeResult, idempotent: bool = False) -> None:
+    """Print the converge's summary; exit 1 on a failure (or, with `idempotent`, on any change)."""
+    for (host, role), count in sorted(result.changed.items()):
+        out.print(f"  {host}: {role}: {count} changed", highlight=False)
+    out.print(
+        f"converge: {len(result.hosts)} hosts, {result.tasks} tasks, {result.changed_total()} changed, "
+        f"{len(result.failures)} failed, {result.seconds:.1f} s ({result.status})",
+        highlight=False,
+    )
+    for line in result.failures:
+        err.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
+    if not result.ok or (idempotent and result.changed_total()):
+        raise typer.Exit(EXIT_FAILED)
+
+
+@lab_app.command("converge")
+def lab_converge(
+    inventory: Annotated[
+        Path, typer.Option("--inventory", "-i", help="The lab's inventory (written by `lab up`).")
+    ] = LAB_INVENTORY,
+    limit: Annotated[
+        list[str] | None, typer.Option("--limit", "-l", metavar="HOST", help="Only this host (repeatable).")
+    ] = None,
+    tags: Annotated[
+        list[str] | None,
+        typer.Option("--tags", metavar="TAG", help="Only tasks tagged so: a role (ssh) or an area (ssh_crypto)."),
+    ] = None,
+    idempotent: Annotated[
+        bool, typer.Option("--idempotent", help="Exit 1 if any task changed something (a rerun must change nothing).")
+    ] = False,
+) -> None:
+    """Apply playbooks/site.yml to the running lab hosts again (through ansible-runner).
+
+    Progress: every task that changed or failed, per host, with the seconds elapsed; then
+    the changed tasks per host and role. Exit 0 converged, 1 a task failed or a host was
+    unreachable (or, with --idempotent, something changed), 2 no inventory / no Ansible.
+
+    [bold]Examples[/bold]
+
+      govcloud lab converge --idempotent
+
+      govcloud lab converge --limit mgmt-bastion --tags ssh
+    """
+    try:
+        result = converge(inventory, _say, limit=limit or (), tags=tags or ())
+    except LabError as exc:
+        raise _exit(exc) from None
+    _converged(result, idempotent)
 
 
 @lab_app.command("image")
@@ -115,9 +179,13 @@ def lab_down() -> None:
     """Remove every container labelled govcloud.lab=1, and nothing else."""
     try:
         removed = down(_say)
+        unplugged = disconnect()
     except LabError as exc:
         raise _exit(exc) from None
-    out.print(f"lab down: removed {len(removed)} containers", highlight=False)
+    LAB_INVENTORY.unlink(missing_ok=True)
+    out.print(
+        f"lab down: removed {len(removed)} containers and {len(unplugged)} control-network pieces", highlight=False
+    )
 
 
 @lab_app.command("status")

@@ -55,6 +55,8 @@ def apt_mirror(sources: tuple[Path, ...] = APT_SOURCES) -> str | None:
                 if "/debian" in uri:
                     return uri
     return None
+
+
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "build-lab-image.sh"
 TAG_LENGTH = 16
 
