@@ -43,6 +43,14 @@ def report(
             show_default="computed in-process",
         ),
     ] = None,
+    host_evidence: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--host-evidence",
+            help="Host evidence (`pytest tests/hosts ... --evidence FILE`); repeat to merge several.",
+            show_default="none",
+        ),
+    ] = None,
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Directory to write the report into.")] = DEFAULT_OUT,
     lang: Annotated[Lang, typer.Option("--lang", "-l", help="Page language (report.json holds both).")] = Lang.en,
 ) -> None:
@@ -51,7 +59,9 @@ def report(
     Control by control (policies/controls.yaml): its status (enforced,
     partly, not automated: computed from the policies implementing it),
     those policies with their results in the check, the isolation claims
-    for network controls, host evidence (not yet collected). Then the
+    for network controls, and the host checks' results from --host-evidence
+    files (a verdict per control: hosts pass, hosts fail, no host evidence;
+    failing checks also listed as host findings). Then the
     isolation claims and reachability matrix, the zone topology drawn by
     Graphviz, per-tenant summaries, violations and every waiver.
 
@@ -69,6 +79,8 @@ def report(
       govcloud report --lang zh --out out/report-zh
 
       govcloud report --check out/check.json --isolation out/isolation.json
+
+      govcloud report --host-evidence out/evidence/lab.json --host-evidence out/evidence/vm.json
     """
     from govcloud.report.build import make_report  # the pack and Jinja2: only when reporting
     from govcloud.report.sources import SourceError, read_plan
@@ -84,6 +96,7 @@ def report(
             lang=lang.value,
             check_path=check_file,
             isolation_path=isolation_file,
+            host_evidence_paths=host_evidence or [],
         )
     except SourceError as exc:
         err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
@@ -97,11 +110,19 @@ def report(
     summary = data["summary"]
     check = data["check"]["summary"]
     iso = data["isolation"]
+    hosts = data["host_evidence"]
+    host_line = (
+        f"hosts: {hosts['passed']} passed, {hosts['failed']} FAILED on {len(hosts['failing_hosts'])} host(s)"
+        if hosts and hosts["failed"]
+        else f"hosts: {hosts['passed']} passed on {hosts['hosts']} host(s)"
+        if hosts
+        else "no host evidence"
+    )
     out.print(
         f"{summary['controls']} controls: {summary['enforced']} enforced, {summary['partly']} partly, "
         f"{summary['not automated']} not automated; check {'passed' if check.get('passed') else 'FAILED'} "
         f"({check.get('violations', 0)} violation(s), {check.get('blocking', 0)} blocking); "
-        f"isolation {iso['holding']}/{iso['claims']} claims hold",
+        f"isolation {iso['holding']}/{iso['claims']} claims hold; {host_line}",
         markup=False,
         highlight=False,
         soft_wrap=True,

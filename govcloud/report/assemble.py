@@ -3,7 +3,8 @@ report and the isolation proof's JSON document.
 
 Nothing here is written by hand: a control's status comes from the pack's coverage
 (policies.mlps.controls.coverage over the rules at the levels the check applied), its evidence
-from the check's violations and the isolation claims, the tenant summaries from the plan.
+from the check's violations, the isolation claims and the host evidence files (beside the
+status, never changing it), the tenant summaries from the plan.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from importlib import metadata
 from typing import Any
 
 from govcloud.catalog.loader import Catalog
+from govcloud.report import hosts
+from govcloud.report.hostfile import HostEvidenceFile
 from govcloud.report.topology import Topology
 from policies.mlps.controls import ENFORCED, NOT_AUTOMATED, PARTLY, Control, coverage
 from policies.mlps.rule import Rule
@@ -46,8 +49,6 @@ CLAIM_CONTROLS: dict[str, tuple[str, ...]] = {
     "ISO-3": ("L3-CNS-04", "L3-ABD-07"),  # tenants only along declared flows
     "ISO-4": ("L3-CNS-01", "L3-SMC-01", "L3-SMC-03"),  # management only from the bastion
 }
-HOST_EVIDENCE = "not collected"  # host checks run in the lab (a later issue); nothing collected yet
-
 # Evidence of one policy in the check
 PASSED, VIOLATED, WAIVED, NOT_EVALUATED = "passed", "violations", "waived", "not evaluated"
 
@@ -106,6 +107,7 @@ def controls_section(
     controls: Mapping[str, Control],
     check: Mapping[str, Any],
     claims: Sequence[Mapping[str, Any]],
+    host_results: Sequence[hosts.HostResult] = (),
 ) -> list[dict[str, Any]]:
     levels: dict[str, str] = {str(k): str(v) for k, v in check["config"]["levels"].items()}
     # Coverage at the levels the check applied: the same pack config, so status and evidence agree.
@@ -131,6 +133,7 @@ def controls_section(
                     "evidence": _policy_evidence(policy, level, violations),
                 }
             )
+        evidence = hosts.control_evidence(host_results, control.id)
         out.append(
             {
                 "id": control.id,
@@ -145,11 +148,10 @@ def controls_section(
                 "coverage": {"mandatory": list(cov.mandatory), "advisory": list(cov.advisory)},
                 "implementers": implementers,
                 "isolation_claims": claim_map.get(control.id, []),
-                "host_evidence": {
-                    "status": HOST_EVIDENCE,
-                    "host_checks": list(control.host_checks),
-                    "tests": list(control.tests),
-                },
+                "host_checks": list(control.host_checks),
+                "tests": list(control.tests),
+                "host_evidence": evidence,
+                "host_verdict": hosts.verdict(evidence),
             }
         )
     return out
@@ -336,11 +338,13 @@ def build_report(
     topology: Topology,
     sources: Sources,
     lang: str,
+    host_evidence: Sequence[HostEvidenceFile] = (),
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """The report's data: everything index.html shows, in both languages (report.json)."""
     platform = catalog.platform
-    control_rows = controls_section(rules, controls, check, isolation["claims"])
+    host_results = hosts.merge(host_evidence)
+    control_rows = controls_section(rules, controls, check, isolation["claims"], host_results)
     claims = claims_section(isolation)
     statuses = Counter(str(c["status"]) for c in control_rows)
     summary = check.get("summary") or {}
@@ -389,6 +393,7 @@ def build_report(
         "tenants": tenants_section(plan, catalog, check["violations"]),
         "violations": violations_section(check),
         "waivers": waivers_section(check),
-        "host_evidence": {"status": HOST_EVIDENCE},
+        "host_findings": hosts.findings(host_results),
+        "host_evidence": hosts.summary(host_evidence, host_results, [str(c["host_verdict"]) for c in control_rows]),
         "topology": topology.to_json(),
     }

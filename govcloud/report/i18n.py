@@ -81,8 +81,40 @@ EN: dict[str, str] = {
     "sev_critical": "critical",
     "isolation_evidence": "Isolation proof",
     "host_evidence": "Host evidence",
-    "host_not_collected": "not yet collected (lab issue)",
     "host_checks_declared": "host checks declared",
+    "controls_intro_hosts": (
+        "Beside the status, the host verdict says what the host checks (testinfra, --host-evidence) showed "
+        "when they ran: hosts pass, hosts fail (a check failed on at least one host), or no host evidence. "
+        "It never changes the status."
+    ),
+    "hosts_col": "Hosts",
+    "host_verdict_hosts pass": "hosts pass",
+    "host_verdict_hosts fail": "hosts fail",
+    "host_verdict_no host evidence": "no host evidence",
+    "host_none_given": "No host evidence was given (govcloud report --host-evidence FILE).",
+    "host_none_for_control": "no host check evidences this control",
+    "host_counts": "{hosts} host(s) · {passed} passed · {failed} failed",
+    "host_skipped": "{n} skipped",
+    "host_observed": "observed {at}",
+    "host": "Host",
+    "host_check": "Check",
+    "result": "Result",
+    "observed_at": "Observed",
+    "outcome_passed": "pass",
+    "outcome_failed": "FAIL",
+    "outcome_skipped": "skipped",
+    "host_unknown": "(host unknown)",
+    "host_findings": "Host findings",
+    "host_findings_intro": "Every host check that failed on a host, with the controls it evidences.",
+    "host_findings_none": "No host check fails.",
+    "host_findings_alert": "{n} host check result(s) fail on {hosts} host(s): {names}.",
+    "host_summary_line": "{hosts} host(s), {checks} check(s): {passed} passed, {failed} failed",
+    "host_sources": "Evidence files",
+    "file": "File",
+    "records": "Records",
+    "sum_host_card": "host check results pass",
+    "sum_host_failed": "{n} failed",
+    "n_hosts": "{n} host(s)",
     "cat_安全通信网络": "Secure communication network",
     "cat_安全区域边界": "Secure area boundary",
     "cat_安全计算环境": "Secure computing environment",
@@ -153,8 +185,9 @@ EN: dict[str, str] = {
     "covers_nothing": "nothing at present",
     "where": "Where",
     "host_section_intro": (
-        "Host hardening evidence (testinfra results, lynis and OpenSCAP scores from the lab hosts) is "
-        "not yet collected: it arrives with the lab issue. Until then no host check counts as evidence."
+        "Host checks are testinfra tests (tests/hosts) run on the lab or production hosts; each names the "
+        "controls it evidences. Their results are read from the evidence files given with --host-evidence; "
+        "a check's result on a host is the most recent one observed."
     ),
     "sum_controls": "controls",
     "sum_policies": "policies",
@@ -237,8 +270,39 @@ ZH: dict[str, str] = {
     "sev_critical": "严重",
     "isolation_evidence": "隔离证明",
     "host_evidence": "主机证据",
-    "host_not_collected": "尚未采集（实验环境议题）",
     "host_checks_declared": "已声明的主机检查",
+    "controls_intro_hosts": (
+        "状态之外，主机结论说明主机检查（testinfra，--host-evidence）运行时的结果：主机通过、主机未通过"
+        "（至少一台主机上有检查未通过）或无主机证据。主机结论从不改变状态。"
+    ),
+    "hosts_col": "主机",
+    "host_verdict_hosts pass": "主机通过",
+    "host_verdict_hosts fail": "主机未通过",
+    "host_verdict_no host evidence": "无主机证据",
+    "host_none_given": "未提供主机证据（govcloud report --host-evidence FILE）。",
+    "host_none_for_control": "没有主机检查为该控制点提供证据",
+    "host_counts": "{hosts} 台主机 · {passed} 项通过 · {failed} 项未通过",
+    "host_skipped": "{n} 项跳过",
+    "host_observed": "观测于 {at}",
+    "host": "主机",
+    "host_check": "检查项",
+    "result": "结果",
+    "observed_at": "观测时间",
+    "outcome_passed": "通过",
+    "outcome_failed": "未通过",
+    "outcome_skipped": "跳过",
+    "host_unknown": "（主机未知）",
+    "host_findings": "主机检查问题",
+    "host_findings_intro": "在主机上未通过的全部主机检查，及其提供证据的控制点。",
+    "host_findings_none": "没有未通过的主机检查。",
+    "host_findings_alert": "{n} 项主机检查结果在 {hosts} 台主机上未通过：{names}。",
+    "host_summary_line": "{hosts} 台主机，{checks} 项检查：{passed} 项通过，{failed} 项未通过",
+    "host_sources": "证据文件",
+    "file": "文件",
+    "records": "记录数",
+    "sum_host_card": "项主机检查结果通过",
+    "sum_host_failed": "{n} 项未通过",
+    "n_hosts": "{n} 台主机",
     "cat_安全通信网络": "安全通信网络",
     "cat_安全区域边界": "安全区域边界",
     "cat_安全计算环境": "安全计算环境",
@@ -305,8 +369,8 @@ ZH: dict[str, str] = {
     "covers_nothing": "目前未覆盖任何违规",
     "where": "位置",
     "host_section_intro": (
-        "主机加固证据（testinfra 结果、实验环境主机上的 lynis 与 OpenSCAP 评分）尚未采集，将随实验环境议题提供。"
-        "在此之前，任何主机检查都不计为证据。"
+        "主机检查是在实验环境或生产主机上运行的 testinfra 测试（tests/hosts），每项检查注明其提供证据的控制点。"
+        "结果读自 --host-evidence 提供的证据文件；同一检查在同一主机上以最近一次观测为准。"
     ),
     "sum_controls": "个控制点",
     "sum_policies": "条策略",

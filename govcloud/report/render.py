@@ -13,12 +13,14 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from govcloud.report.assemble import STATUSES
+from govcloud.report.hosts import HOSTS_FAIL, HOSTS_PASS
 from govcloud.report.i18n import Labels, labels
 from policies.mlps.controls import CATEGORIES
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 INDEX, DATA, SVG, DOT = "index.html", "report.json", "topology.svg", "topology.dot"
 MAX_PORTS = 3  # ports shown in a matrix cell before "+N"
+VERDICT_CLASS = {HOSTS_PASS: "hv-pass", HOSTS_FAIL: "hv-fail"}  # anything else: hv-none
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,15 @@ def _helpers(words: Labels, lang: str) -> dict[str, Any]:
             return t(f"zone_{name}")
         return name or node.get("id", "")
 
+    def host_label(host: str) -> str:
+        return host or t("host_unknown")
+
+    def hosts_text(hosts: Sequence[str]) -> str:
+        return ", ".join(host_label(h) for h in hosts)
+
+    def verdict_class(verdict: str) -> str:
+        return VERDICT_CLASS.get(verdict, "hv-none")
+
     def ports(values: Sequence[str]) -> str:
         shown = ", ".join(values[:MAX_PORTS])
         more = len(values) - MAX_PORTS
@@ -103,6 +114,9 @@ def _helpers(words: Labels, lang: str) -> dict[str, Any]:
         "evidence_summary": evidence_summary,
         "ports": ports,
         "node_label": node_label,
+        "host_label": host_label,
+        "hosts_text": hosts_text,
+        "verdict_class": verdict_class,
     }
 
 

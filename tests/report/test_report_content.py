@@ -99,11 +99,16 @@ def test_network_controls_carry_the_isolation_claims(report_en: Written) -> None
     assert report["isolation"] == {**report["isolation"], "claims": 2, "holding": 1}
 
 
-def test_host_evidence_is_a_placeholder_for_every_control(report_en: Written) -> None:
+def test_without_host_evidence_every_control_says_so(report_en: Written) -> None:
     report = data(report_en)
-    assert all(c["host_evidence"]["status"] == "not collected" for c in report["controls"])
+    assert report["host_evidence"] is None and report["host_findings"] == []
+    assert all(c["host_evidence"] is None for c in report["controls"])
+    assert all(c["host_verdict"] == "no host evidence" for c in report["controls"])
     text = page(report_en)
-    assert text.count(EN["host_not_collected"]) == len(report["controls"]) + 1  # each control + the section
+    for row in report["controls"]:
+        article = text[text.index(f'<article class="control" id="{row["id"]}">') :]
+        assert EN["host_verdict_no host evidence"] in article[: article.index("</article>")], row["id"]
+    assert EN["host_none_given"] in text
 
 
 def test_header_names_the_zone_catalog_plan_and_version(report_en: Written, sample_plan: Plan) -> None:
