@@ -10,13 +10,14 @@ import typer
 from rich.table import Table
 
 from govcloud.catalog.errors import relative
-from govcloud.cli import EXIT_FAILED, EXIT_USAGE, app, err, out
+from govcloud.cli import EXIT_FAILED, EXIT_USAGE, CatalogOption, app, err, load_or_exit, out
 from govcloud.inventory import InventoryError, hosts_from_plan, services_from_outputs
 from govcloud.lab import LabError, LabHost, down, ensure_image, select_hosts, status, up
 from govcloud.lab.access import connect, disconnect
 from govcloud.lab.converge import ConvergeResult, converge
 from govcloud.lab.lab import BOOT_TIMEOUT
 from govcloud.lab.lab_inventory import LAB_INVENTORY, write_lab_inventory
+from govcloud.lab.network import NetworkSource
 from govcloud.plan import reader
 from govcloud.plan.reader import PlanFileError
 
@@ -55,6 +56,7 @@ def lab_up(
     plan_file: Annotated[
         Path, typer.Option("--plan", "-p", help="Offline plan from `govcloud plan --out`.")
     ] = DEFAULT_PLAN,
+    catalog: CatalogOption = Path("catalog"),
     tenants: Annotated[
         list[str] | None,
         typer.Option("--tenant", "-t", metavar="SLUG", help="This tenant's hosts (repeatable)."),
@@ -91,8 +93,9 @@ def lab_up(
     try:
         plan = reader.read_plan(plan_file)
         hosts = select_hosts(hosts_from_plan(plan, relative(plan_file)), tenants or (), names or ())
+        network = NetworkSource.of(plan, load_or_exit(catalog))
         image = ensure_image(_say, rebuild=rebuild)
-        ready = up(hosts, image, _say, timeout)
+        ready = up(hosts, image, _say, timeout, network=network)
         access = connect({h.host: h.name for h in ready})
         services = services_from_outputs(plan["outputs"], relative(plan_file))
         inventory = write_lab_inventory(hosts, services, access, f"plan {relative(plan_file)}")

@@ -17,6 +17,8 @@ from typing import Any
 
 from govcloud.inventory.model import Host
 from govcloud.lab.image import BaseImage
+from govcloud.lab.network import NetworkSource
+from govcloud.lab.network import teardown as teardown_network
 from govcloud.lab.podman import LabError, podman, podman_json, require
 
 LABEL = "govcloud.lab"
@@ -117,7 +119,13 @@ def _wait_booted(name: str, timeout: float) -> str:
         time.sleep(0.5)  # exec can fail while PID 1 is still starting: try again
 
 
-def up(hosts: Sequence[Host], image: BaseImage, progress: Progress, timeout: float = BOOT_TIMEOUT) -> list[LabHost]:
+def up(
+    hosts: Sequence[Host],
+    image: BaseImage,
+    progress: Progress,
+    timeout: float = BOOT_TIMEOUT,
+    network: NetworkSource | None = None,
+) -> list[LabHost]:
     """Start the hosts' containers (keeping those already running) and wait for systemd in each."""
     require("podman", "runc")
     existing = {c.name: c for c in lab_containers()}
@@ -144,6 +152,8 @@ def up(hosts: Sequence[Host], image: BaseImage, progress: Progress, timeout: flo
         listing = ", ".join(f"{n} ({s or 'no state'})" for n, s in sorted(bad.items()))
         raise LabError(f"systemd did not finish booting within {timeout:.0f} s in: {listing}")
     current = {c.name: c for c in lab_containers()}
+    if network is not None:  # the plan's networks for every running lab host (docs/lab.md, Network)
+        network.up({c.host: c.name for c in current.values() if c.state == "running" and c.host}, progress)
     return [replace(current[n], system=states[n]) if n in current else LabHost("", n, "", "gone", "") for n in names]
 
 
@@ -155,6 +165,7 @@ def down(progress: Progress) -> list[LabHost]:
         podman(["rm", "--force", "--time", "10", *(c.id for c in found)], timeout=180)
         for c in found:
             progress(f"{c.host or c.name}: removed {c.name}")
+    teardown_network(progress)
     return found
 
 

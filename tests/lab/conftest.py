@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from govcloud.lab import BaseImage, ensure_image
+from govcloud.lab.access import disconnect
 from govcloud.lab.lab import down
 from govcloud.plan.document import dumps
 from lab.helpers import TOOLS, lab_listing, run_lab
@@ -51,8 +52,9 @@ def lab(base_image: BaseImage, plan_file: Path) -> Iterator[Path]:
         pytest.fail(f"lab containers exist before the test ({len(leftovers)}): run `govcloud lab down` first")
     try:
         args = [arg for host in LAB_HOSTS for arg in ("--host", host)]
-        result = run_lab("up", "--plan", str(plan_file), *args)
+        result = run_lab("up", "--plan", str(plan_file), "--no-converge", *args)
         assert result.exit_code == 0, result.output
         yield plan_file
     finally:
         down(lambda _: None)
+        disconnect()
