@@ -8,6 +8,8 @@ from govcloud import (  # noqa: F401
     inventory_cmd,
     isolation_cmd,
     lab_cmd,
+    lab_verify_cmd,
+    lab_vm_cmd,
     plan_cmd,
     report_cmd,
     schema_cmd,

@@ -1,0 +1,153 @@
+"""The lab VM's image: a debootstrap'd disk plus its kernel and initrd, cached outside the repo.
+
+Keyed like the container image (`govcloud.lab.image.image_key`: suite, package list, the
+build script's text), so nothing stale is reused. A build leaves
+`<cache>/govcloud-vm-<tag>/{disk.qcow2,vmlinuz,initrd.img}`, read-only: every run boots a
+qcow2 overlay of the disk, so the cached base stays pristine.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from govcloud.lab.image import (
+    BASE_PACKAGES,
+    CACHE_ENV,
+    MIRROR_ENV,
+    ROLE_PACKAGES,
+    SUITE,
+    TAG_LENGTH,
+    apt_mirror,
+    cache_dir,
+    image_key,
+)
+from govcloud.lab.podman import EXIT_USAGE, LabError
+
+# The container image's packages (so the roles find the same things baked in) plus what a
+# machine with its own kernel needs: the kernel, an initrd builder, udev for devices, and
+# linux-base (without it OpenSCAP reads many kernel rules as "not applicable").
+VM_PACKAGES: tuple[str, ...] = (
+    *BASE_PACKAGES,
+    *ROLE_PACKAGES,
+    "linux-image-amd64", "linux-base", "initramfs-tools", "udev", "dbus",
+)  # fmt: skip
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "build-vm-image.sh"
+PREFIX = "govcloud-vm-"
+BUILD_TIMEOUT = 1800.0
+
+# The Debian package that provides each tool the VM needs.
+VM_TOOLS = {
+    "qemu-system-x86_64": "qemu-system-x86",
+    "qemu-img": "qemu-utils",
+    "mkfs.ext4": "e2fsprogs",
+    "debootstrap": "debootstrap",
+    "ssh": "openssh-client",
+    "ssh-keygen": "openssh-client",
+}
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+def require_tools(*tools: str) -> None:
+    """Exit 2 naming the apt packages to install when a tool is missing."""
+    missing = [tool for tool in tools if shutil.which(tool) is None]
+    if missing:
+        packages = " ".join(dict.fromkeys(VM_TOOLS.get(tool, tool) for tool in missing))
+        raise LabError(
+            f"{', '.join(missing)} not found: the lab VM needs it (Debian: apt-get install {packages})", EXIT_USAGE
+        )
+
+
+@dataclass(frozen=True)
+class VmImage:
+    key: str
+    cache: Path
+
+    @property
+    def tag(self) -> str:
+        return self.key[:TAG_LENGTH]
+
+    @property
+    def directory(self) -> Path:
+        return self.cache / f"{PREFIX}{self.tag}"
+
+    @property
+    def disk(self) -> Path:
+        return self.directory / "disk.qcow2"
+
+    @property
+    def kernel(self) -> Path:
+        return self.directory / "vmlinuz"
+
+    @property
+    def initrd(self) -> Path:
+        return self.directory / "initrd.img"
+
+    def is_built(self) -> bool:
+        return all(path.is_file() for path in (self.disk, self.kernel, self.initrd))
+
+
+def vm_image(
+    suite: str = SUITE, packages: Sequence[str] = VM_PACKAGES, script: Path = SCRIPT, cache: Path | None = None
+) -> VmImage:
+    try:
+        text = script.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise LabError(f"{script}: cannot read the VM image build script ({exc})", EXIT_USAGE) from None
+    return VmImage(image_key(suite, packages, text), cache or cache_dir())
+
+
+def _build(image: VmImage, suite: str, packages: Sequence[str], script: Path, progress: Progress) -> None:
+    require_tools("debootstrap", "mkfs.ext4", "qemu-img")
+    if os.geteuid() != 0:
+        raise LabError("building the lab VM image runs debootstrap: run as root", EXIT_USAGE)
+    try:
+        image.cache.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LabError(f"{image.cache}: cannot create the image cache ({exc}); set {CACHE_ENV}", EXIT_USAGE) from None
+    mirror = os.environ.get(MIRROR_ENV) or apt_mirror()
+    if not mirror:
+        raise LabError(f"no Debian mirror in this machine's apt sources: set {MIRROR_ENV}", EXIT_USAGE)
+    command = ["bash", str(script), suite, ",".join(packages), str(image.directory), mirror]
+    started = time.monotonic()
+    tail: list[str] = []
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            line = line.rstrip()
+            tail = [*tail[-19:], line]
+            progress(f"[{time.monotonic() - started:5.0f} s] {line}")
+        code = proc.wait(timeout=BUILD_TIMEOUT)
+    if code != 0:
+        detail = "\n".join(tail)
+        raise LabError(f"building the lab VM image failed (exit {code}); last lines:\n{detail}")
+
+
+def ensure_vm_image(
+    progress: Progress = _quiet,
+    suite: str = SUITE,
+    packages: Sequence[str] = VM_PACKAGES,
+    script: Path = SCRIPT,
+    cache: Path | None = None,
+    rebuild: bool = False,
+) -> VmImage:
+    """The VM image in the cache: reuse it or build it (debootstrap, a few minutes)."""
+    image = vm_image(suite, packages, script, cache)
+    if not rebuild and image.is_built():
+        progress(f"VM image {image.directory}: present")
+        return image
+    progress(f"VM image {image.directory}: building (debootstrap + mkfs.ext4, a few minutes)")
+    _build(image, suite, packages, script, progress)
+    if not image.is_built():
+        raise LabError(f"building the lab VM image left no disk/kernel/initrd in {image.directory}")
+    return image
