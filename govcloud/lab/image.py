@@ -27,7 +27,7 @@ BASE_PACKAGES: tuple[str, ...] = ("openssh-server", "python3", "systemd", "syste
 ROLE_PACKAGES: tuple[str, ...] = (
     "python3-apt",  # Ansible's apt module
     "auditd", "aide", "chrony", "rsyslog", "rsyslog-gnutls", "logrotate", "nftables",
-    "libpam-pwquality", "libpam-tmpdir", "procps", "kmod", "openssl", "ca-certificates", "debsums",
+    "libpam-pwquality", "cracklib-runtime", "libpam-tmpdir", "procps", "kmod", "openssl", "ca-certificates", "debsums",
 )  # fmt: skip
 PACKAGES: tuple[str, ...] = BASE_PACKAGES + ROLE_PACKAGES
 REPOSITORY = "localhost/govcloud-lab-base"
