@@ -11,14 +11,17 @@ CATALOG ?= catalog
 # and the CJK fonts render and test the report's page.
 HOST_PACKAGES := graphviz chromium fonts-noto-cjk podman runc debootstrap nftables openssh-client qemu-system-x86 qemu-utils
 
-.PHONY: help setup lab validate plan check isolation report inventory test lint typecheck pytest schema clean
+.PHONY: help setup lab validate plan check isolation report inventory lab-up lab-verify evidence test test-vm lint typecheck pytest schema clean
 
 help:
 	@echo "make lab        validate, plan (out/plan.json), check the policy pack (out/check.sarif),"
-	@echo "                prove zone isolation, write the auditor report (out/report/) and the"
-	@echo "                lab's Ansible inventory (inventories/lab/hosts.yml)"
+	@echo "                prove zone isolation, bring the lab up and harden it (govcloud lab up),"
+	@echo "                check the proof with packets (lab verify), collect host evidence"
+	@echo "                (out/evidence/hosts.json) and write the auditor report (out/report/)."
+	@echo "                The lab stays up: govcloud lab down removes it."
 	@echo "make report     the auditor report of out/plan.json into out/report/ (index.html, report.json)"
-	@echo "make test       ruff, mypy and the whole pytest suite"
+	@echo "make test       ruff, mypy, ansible-lint and the whole pytest suite"
+	@echo "make test-vm    the kernel-side host checks in a qemu VM (auditd, kernel sysctls, chrony)"
 	@echo "make schema     regenerate schema/*.json from the catalog model"
 	@echo "make clean      remove .venv and out/"
 
@@ -47,18 +50,38 @@ isolation: plan
 	$(BIN)/govcloud isolation --catalog $(CATALOG) --plan out/plan.json
 
 report: plan
-	$(BIN)/govcloud report --catalog $(CATALOG) --plan out/plan.json --out out/report
+	$(BIN)/govcloud report --catalog $(CATALOG) --plan out/plan.json --out out/report \
+		$(if $(wildcard out/evidence/hosts.json),--host-evidence out/evidence/hosts.json)
 
 inventory: plan
-	$(BIN)/govcloud inventory --plan out/plan.json --out inventories/lab/hosts.yml
+	$(BIN)/govcloud inventory --plan out/plan.json --out out/inventory/hosts.yml
 
-lab: plan check isolation report inventory
+lab-up: check isolation
+	$(BIN)/govcloud lab up --catalog $(CATALOG) --plan out/plan.json
+
+lab-verify: lab-up
+	$(BIN)/govcloud lab verify --catalog $(CATALOG) --plan out/plan.json
+
+# The host checks against the running lab become the report's host evidence; a failing check
+# still gets its report written, then fails the run.
+EVIDENCE := out/evidence/hosts.json
+HOST_CHECKS := $(BIN)/pytest -q -p no:cacheprovider tests/hosts --hosts 'ansible://all' \
+	--ansible-inventory inventories/lab/hosts.yml --sudo --evidence $(EVIDENCE)
+
+evidence: lab-up
+	rm -f $(EVIDENCE)
+	$(HOST_CHECKS)
+
+lab: check isolation lab-up lab-verify
+	rm -f $(EVIDENCE)
+	status=0; $(HOST_CHECKS) || status=$$?; $(MAKE) --no-print-directory report && exit $$status
 
 schema: $(STAMP)
 	$(BIN)/govcloud schema --out schema
 
 lint: $(STAMP)
-	$(BIN)/ruff check govcloud stacks policies tests bench inventories
+	$(BIN)/ruff check govcloud stacks policies tests bench inventories playbooks
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/ansible-lint --profile production roles playbooks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -12,7 +12,9 @@ from pathlib import Path
 
 from govcloud.inventory import Host, build_inventory
 from govcloud.inventory.render import dumps
-from govcloud.lab.access import Access
+from govcloud.lab.access import Access, lab_key
+
+LAB_ADMIN = "lab-sysadmin"  # a declared system administrator, so the no-lockout checks have a person
 
 LAB_INVENTORY = Path("inventories/lab/hosts.yml")
 
@@ -26,6 +28,12 @@ def write_lab_inventory(
 ) -> Path:
     inventory = build_inventory(hosts, services=services)
     inventory.connection = {name: access[name].ansible_vars() for name in inventory.hosts if name in access}
+    # In production the administrators are declared in the deployment's group_vars; the lab
+    # declares one, reachable with the lab key, to prove a person can still log in after hardening.
+    public = lab_key().with_suffix(".pub").read_text(encoding="utf-8").strip()
+    inventory.vars["admin_roles_people"] = [
+        {"name": LAB_ADMIN, "role": "sysadmin", "ssh_keys": [public], "comment": "lab administrator (govcloud lab up)"}
+    ]
     header = (
         "Ansible inventory of the running lab, written by `govcloud lab up` (docs/lab.md): do not edit.\n"
         f"From {source}; {len(inventory.hosts)} hosts, reached over the lab's control network."
