@@ -9,6 +9,7 @@ pass, writing the evidence the auditor report reads.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -104,7 +105,8 @@ def test_host_checks_pass_and_write_evidence(rerun: ConvergeResult, tmp_path: Pa
             "--evidence", str(evidence),
         ],
         cwd=ROOT, capture_output=True, text=True, timeout=900, check=False,
-    )  # fmt: skip
+        env={**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"},
+    )  # fmt: skip  (testinfra's ansible backend runs ansible-inventory from PATH)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     doc = json.loads(evidence.read_text())
     assert doc["format"] == "govcloud.host-evidence/v1"
