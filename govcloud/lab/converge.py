@@ -129,7 +129,6 @@ def converge(
         project_dir=str(playbook.parent),
         playbook=str(playbook),
         inventory=str(inventory.resolve()),
-        binary=str(binary),
         envvars=envvars,
         limit=",".join(limit) or None,
         cmdline=cmdline,
