@@ -106,18 +106,27 @@ def base_image(
     return BaseImage(image_key(suite, packages, text), cache or cache_dir())
 
 
-def _build_tarball(image: BaseImage, suite: str, packages: Sequence[str], script: Path, progress: Progress) -> None:
-    require("debootstrap")
+def run_build_script(
+    script: Path,
+    suite: str,
+    packages: Sequence[str],
+    out: Path,
+    cache: Path,
+    what: str,
+    progress: Progress,
+    timeout: float | None = None,
+) -> None:
+    """Run a debootstrap build script (SUITE PACKAGES OUT MIRROR) as root, showing each line."""
     if os.geteuid() != 0:
-        raise LabError("building the lab image runs debootstrap: run as root", EXIT_USAGE)
+        raise LabError(f"building the {what} runs debootstrap: run as root", EXIT_USAGE)
     try:
-        image.cache.mkdir(parents=True, exist_ok=True)
+        cache.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise LabError(f"{image.cache}: cannot create the image cache ({exc}); set {CACHE_ENV}", EXIT_USAGE) from None
+        raise LabError(f"{cache}: cannot create the image cache ({exc}); set {CACHE_ENV}", EXIT_USAGE) from None
     mirror = os.environ.get(MIRROR_ENV) or apt_mirror()
     if not mirror:
         raise LabError(f"no Debian mirror in this machine's apt sources: set {MIRROR_ENV}", EXIT_USAGE)
-    command = ["bash", str(script), suite, ",".join(packages), str(image.tarball), mirror]
+    command = ["bash", str(script), suite, ",".join(packages), str(out), mirror]
     started = time.monotonic()
     tail: list[str] = []
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
@@ -126,10 +135,15 @@ def _build_tarball(image: BaseImage, suite: str, packages: Sequence[str], script
             line = line.rstrip()
             tail = [*tail[-19:], line]
             progress(f"[{time.monotonic() - started:5.0f} s] {line}")
-        code = proc.wait()
+        code = proc.wait(timeout=timeout)
     if code != 0:
         detail = "\n".join(tail)
-        raise LabError(f"building the lab image failed (exit {code}); last lines:\n{detail}")
+        raise LabError(f"building the {what} failed (exit {code}); last lines:\n{detail}")
+
+
+def _build_tarball(image: BaseImage, suite: str, packages: Sequence[str], script: Path, progress: Progress) -> None:
+    require("debootstrap")
+    run_build_script(script, suite, packages, image.tarball, image.cache, "lab image", progress)
 
 
 def ensure_image(

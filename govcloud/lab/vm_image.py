@@ -8,24 +8,19 @@ qcow2 overlay of the disk, so the cached base stays pristine.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from govcloud.lab.image import (
     BASE_PACKAGES,
-    CACHE_ENV,
-    MIRROR_ENV,
     ROLE_PACKAGES,
     SUITE,
     TAG_LENGTH,
-    apt_mirror,
     cache_dir,
     image_key,
+    run_build_script,
 )
 from govcloud.lab.podman import EXIT_USAGE, LabError
 
@@ -109,28 +104,9 @@ def vm_image(
 
 def _build(image: VmImage, suite: str, packages: Sequence[str], script: Path, progress: Progress) -> None:
     require_tools("debootstrap", "mkfs.ext4", "qemu-img")
-    if os.geteuid() != 0:
-        raise LabError("building the lab VM image runs debootstrap: run as root", EXIT_USAGE)
-    try:
-        image.cache.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise LabError(f"{image.cache}: cannot create the image cache ({exc}); set {CACHE_ENV}", EXIT_USAGE) from None
-    mirror = os.environ.get(MIRROR_ENV) or apt_mirror()
-    if not mirror:
-        raise LabError(f"no Debian mirror in this machine's apt sources: set {MIRROR_ENV}", EXIT_USAGE)
-    command = ["bash", str(script), suite, ",".join(packages), str(image.directory), mirror]
-    started = time.monotonic()
-    tail: list[str] = []
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            line = line.rstrip()
-            tail = [*tail[-19:], line]
-            progress(f"[{time.monotonic() - started:5.0f} s] {line}")
-        code = proc.wait(timeout=BUILD_TIMEOUT)
-    if code != 0:
-        detail = "\n".join(tail)
-        raise LabError(f"building the lab VM image failed (exit {code}); last lines:\n{detail}")
+    run_build_script(
+        script, suite, packages, image.directory, image.cache, "lab VM image", progress, timeout=BUILD_TIMEOUT
+    )
 
 
 def ensure_vm_image(
