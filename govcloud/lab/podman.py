@@ -10,8 +10,21 @@ from typing import Any
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
 
-# The Debian package that provides each tool the lab runs.
-TOOLS = {"podman": "podman", "runc": "runc", "debootstrap": "debootstrap"}
+# The Debian package that provides each tool the lab runs (containers, network, access, VM).
+TOOLS = {
+    "podman": "podman",
+    "runc": "runc",
+    "debootstrap": "debootstrap",
+    "ip": "iproute2",
+    "bridge": "iproute2",
+    "nft": "nftables",
+    "nsenter": "util-linux",
+    "ssh": "openssh-client",
+    "ssh-keygen": "openssh-client",
+    "qemu-system-x86_64": "qemu-system-x86",
+    "qemu-img": "qemu-utils",
+    "mkfs.ext4": "e2fsprogs",
+}
 DEFAULT_TIMEOUT = 120.0
 
 
@@ -23,13 +36,13 @@ class LabError(Exception):
         self.exit_code = exit_code
 
 
-def require(*tools: str) -> None:
-    """Exit 2 naming the apt packages to install when a tool is missing."""
+def require(*tools: str, what: str = "the lab") -> None:
+    """Exit 2 naming the apt packages to install when a tool is missing (`what` needs them)."""
     missing = [tool for tool in tools if shutil.which(tool) is None]
     if missing:
-        packages = " ".join(TOOLS.get(tool, tool) for tool in missing)
+        packages = " ".join(dict.fromkeys(TOOLS.get(tool, tool) for tool in missing))
         raise LabError(
-            f"{', '.join(missing)} not found: the lab needs it (Debian: apt-get install {packages})", EXIT_USAGE
+            f"{', '.join(missing)} not found: {what} needs it (Debian: apt-get install {packages})", EXIT_USAGE
         )
 
 

@@ -25,8 +25,8 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from govcloud.lab.podman import EXIT_USAGE, LabError
-from govcloud.lab.vm_image import VmImage, ensure_vm_image, require_tools
+from govcloud.lab.podman import EXIT_USAGE, LabError, require
+from govcloud.lab.vm_image import VmImage, ensure_vm_image
 
 NAME = "govcloud-vm"
 USER = "debian"
@@ -342,7 +342,7 @@ def up(
 ) -> VmConnection:
     """Boot the VM (or keep the one running) and wait until SSH answers; write the inventory snippet."""
     config = config or VmConfig()
-    require_tools("qemu-system-x86_64", "qemu-img", "ssh", "ssh-keygen")
+    require("qemu-system-x86_64", "qemu-img", "ssh", "ssh-keygen", what="the lab VM")
     current = status(config)
     if current.state == "running" and current.connection is not None:
         progress(f"VM {NAME}: already running (qemu pid {current.connection.pid}), kept")

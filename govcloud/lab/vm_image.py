@@ -8,7 +8,6 @@ qcow2 overlay of the disk, so the cached base stays pristine.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ from govcloud.lab.image import (
     image_key,
     run_build_script,
 )
-from govcloud.lab.podman import EXIT_USAGE, LabError
+from govcloud.lab.podman import EXIT_USAGE, LabError, require
 
 # The container image's packages (so the roles find the same things baked in) plus what a
 # machine with its own kernel needs: the kernel, an initrd builder, udev for devices, and
@@ -36,31 +35,14 @@ SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "build-vm-image.sh"
 PREFIX = "govcloud-vm-"
 BUILD_TIMEOUT = 1800.0
 
-# The Debian package that provides each tool the VM needs.
-VM_TOOLS = {
-    "qemu-system-x86_64": "qemu-system-x86",
-    "qemu-img": "qemu-utils",
-    "mkfs.ext4": "e2fsprogs",
-    "debootstrap": "debootstrap",
-    "ssh": "openssh-client",
-    "ssh-keygen": "openssh-client",
-}
+# What building and running the VM takes (packages: govcloud.lab.podman.TOOLS).
+VM_TOOLS = ("qemu-system-x86_64", "qemu-img", "mkfs.ext4", "debootstrap", "ssh", "ssh-keygen")
 
 Progress = Callable[[str], None]
 
 
 def _quiet(_: str) -> None:
     return None
-
-
-def require_tools(*tools: str) -> None:
-    """Exit 2 naming the apt packages to install when a tool is missing."""
-    missing = [tool for tool in tools if shutil.which(tool) is None]
-    if missing:
-        packages = " ".join(dict.fromkeys(VM_TOOLS.get(tool, tool) for tool in missing))
-        raise LabError(
-            f"{', '.join(missing)} not found: the lab VM needs it (Debian: apt-get install {packages})", EXIT_USAGE
-        )
 
 
 @dataclass(frozen=True)
@@ -103,7 +85,7 @@ def vm_image(
 
 
 def _build(image: VmImage, suite: str, packages: Sequence[str], script: Path, progress: Progress) -> None:
-    require_tools("debootstrap", "mkfs.ext4", "qemu-img")
+    require("debootstrap", "mkfs.ext4", "qemu-img", what="the lab VM")
     run_build_script(
         script, suite, packages, image.directory, image.cache, "lab VM image", progress, timeout=BUILD_TIMEOUT
     )

@@ -8,7 +8,7 @@ import pytest
 
 import govcloud.lab_verify_cmd  # noqa: F401  (registers `lab verify`)
 from govcloud.isolation import services as sv
-from govcloud.lab.network import commands
+from govcloud.lab import podman as lab_tools
 from govcloud.lab.network.verify import Place, probe_ports
 from lab.helpers import CATALOG, lab_listing, run_lab
 
@@ -26,8 +26,8 @@ def test_core_hub_must_be_a_zone(plan_file: Path) -> None:
 
 
 def test_missing_nft_names_the_package(plan_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = commands.shutil.which
-    monkeypatch.setattr(commands.shutil, "which", lambda tool: None if tool == "nft" else real(tool))
+    real = lab_tools.shutil.which
+    monkeypatch.setattr(lab_tools.shutil, "which", lambda tool: None if tool == "nft" else real(tool))
     result = run_lab("verify", "--plan", str(plan_file), "--catalog", str(CATALOG))
     assert result.exit_code == 2
     assert "apt-get install nftables" in result.output

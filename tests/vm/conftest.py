@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from govcloud.lab.podman import TOOLS
 from govcloud.lab.vm import STATE_ENV, VmConfig, VmConnection, down, status
 from govcloud.lab.vm_image import VM_TOOLS, VmImage, ensure_vm_image
 from vm.helpers import run_vm
@@ -28,7 +29,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def vm_tools() -> None:
     missing = [tool for tool in VM_TOOLS if shutil.which(tool) is None]
     if missing:
-        packages = " ".join(dict.fromkeys(VM_TOOLS[t] for t in missing))
+        packages = " ".join(dict.fromkeys(TOOLS[t] for t in missing))
         pytest.fail(f"the VM tests need {', '.join(missing)}: apt-get install {packages} (make test installs them)")
 
 

@@ -4,25 +4,18 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from govcloud.lab.podman import EXIT_USAGE, LabError, podman
+from govcloud.lab.podman import EXIT_USAGE, TOOLS, LabError, podman, require
 
-# The Debian package that provides each tool the lab network runs.
-TOOLS = {"ip": "iproute2", "nft": "nftables", "nsenter": "util-linux"}
+NETWORK_TOOLS = ("ip", "nft", "nsenter")
 TIMEOUT = 60.0
 
 
 def require_network_tools() -> None:
-    missing = [tool for tool in TOOLS if shutil.which(tool) is None]
-    if missing:
-        packages = " ".join(TOOLS[t] for t in missing)
-        raise LabError(
-            f"{', '.join(missing)} not found: the lab network needs it (Debian: apt-get install {packages})", EXIT_USAGE
-        )
+    require(*NETWORK_TOOLS, what="the lab network")
     if os.geteuid() != 0:
         raise LabError("the lab network creates namespaces, links and nftables tables: run as root", EXIT_USAGE)
 
