@@ -15,13 +15,12 @@ import hashlib
 import ipaddress
 import json
 import os
-import shutil
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from govcloud.lab.podman import EXIT_USAGE, LabError, podman
+from govcloud.lab.network.commands import container_pids, in_pid, nft_load, run
+from govcloud.lab.podman import LabError, podman, require
 
 STATE_ENV = "GOVCLOUD_LAB_STATE"
 DEFAULT_STATE = Path("/var/lib/govcloud/lab")
@@ -61,24 +60,13 @@ class Access:
         }
 
 
-def _run(args: Sequence[str], check: bool = True) -> subprocess.CompletedProcess[str]:
-    try:
-        done = subprocess.run(list(args), capture_output=True, text=True, timeout=60, check=False)
-    except FileNotFoundError:
-        raise LabError(f"{args[0]}: not found (apt-get install iproute2 nftables)", EXIT_USAGE) from None
-    if check and done.returncode != 0:
-        raise LabError(f"{' '.join(args)}: {done.stderr.strip() or done.stdout.strip()}")
-    return done
-
-
 def lab_key() -> Path:
     """The lab's SSH key (made once, kept outside the repository, mode 0600)."""
     key = state_dir() / "ssh" / "id_ed25519"
     if not key.exists():
-        if shutil.which("ssh-keygen") is None:
-            raise LabError("ssh-keygen: not found (apt-get install openssh-client)", EXIT_USAGE)
+        require("ssh-keygen")
         key.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        _run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "govcloud-lab", "-f", str(key)])
+        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "govcloud-lab", "-f", str(key)])
     return key
 
 
@@ -88,15 +76,16 @@ def interface_name(host: str) -> str:
 
 
 def _link_exists(name: str) -> bool:
-    return _run(["ip", "link", "show", "dev", name], check=False).returncode == 0
+    return run(["ip", "link", "show", "dev", name], check=False).returncode == 0
 
 
 def ensure_bridge() -> None:
     """The control bridge with the machine's address, and the forward guard (idempotent)."""
+    require("ip", "bridge", "nft", "nsenter")
     if not _link_exists(BRIDGE):
-        _run(["ip", "link", "add", BRIDGE, "type", "bridge"])
-        _run(["ip", "addr", "add", f"{GATEWAY}/{NETWORK.prefixlen}", "dev", BRIDGE])
-    _run(["ip", "link", "set", BRIDGE, "up"])
+        run(["ip", "link", "add", BRIDGE, "type", "bridge"])
+        run(["ip", "addr", "add", f"{GATEWAY}/{NETWORK.prefixlen}", "dev", BRIDGE])
+    run(["ip", "link", "set", BRIDGE, "up"])
     # Never route between hosts (or anywhere) through the control bridge; hosts may answer
     # the machine's SSH, nothing else enters the machine from it.
     ruleset = f"""
@@ -113,9 +102,7 @@ table inet {NFT_TABLE} {{
   }}
 }}
 """
-    done = subprocess.run(["nft", "-f", "-"], input=ruleset, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise LabError(f"nft: the control network's guard table: {done.stderr.strip()}")
+    nft_load([], ruleset)
 
 
 def _addresses_file() -> Path:
@@ -138,29 +125,24 @@ def assign_addresses(hosts: Sequence[str]) -> dict[str, str]:
     return {h: known[h] for h in hosts}
 
 
-def _pid(container: str) -> str:
-    pid = podman(["inspect", "--format", "{{.State.Pid}}", container]).stdout.strip()
-    if not pid or pid == "0":
-        raise LabError(f"{container}: not running (no process to attach the control interface to)")
-    return pid
-
-
 def attach(host: str, container: str, address: str) -> None:
     """Give the container its `ctl0` on the control bridge (nothing to do when it has it)."""
-    pid = _pid(container)
-    has = _run(["nsenter", "-t", pid, "-n", "ip", "-o", "addr", "show", "dev", GUEST_IF], check=False)
+    pid = container_pids([container]).get(container)
+    if pid is None:
+        raise LabError(f"{container}: not running (no process to attach the control interface to)")
+    inside = [*in_pid(pid), "ip"]
+    has = run([*inside, "-o", "addr", "show", "dev", GUEST_IF], check=False)
     if f" {address}/" in has.stdout:
         return
     outside = interface_name(host)
     if _link_exists(outside):
-        _run(["ip", "link", "del", outside])  # a leftover of a container that restarted
-    _run(["ip", "link", "add", outside, "type", "veth", "peer", "name", GUEST_IF, "netns", pid])
-    _run(["ip", "link", "set", outside, "master", BRIDGE, "up"])
-    _run(["bridge", "link", "set", "dev", outside, "isolated", "on"])
-    inside = ["nsenter", "-t", pid, "-n", "ip"]
-    _run([*inside, "addr", "add", f"{address}/{NETWORK.prefixlen}", "dev", GUEST_IF])
-    _run([*inside, "link", "set", GUEST_IF, "up"])
-    _run([*inside, "link", "set", "lo", "up"])
+        run(["ip", "link", "del", outside])  # a leftover of a container that restarted
+    run(["ip", "link", "add", outside, "type", "veth", "peer", "name", GUEST_IF, "netns", str(pid)])
+    run(["ip", "link", "set", outside, "master", BRIDGE, "up"])
+    run(["bridge", "link", "set", "dev", outside, "isolated", "on"])
+    run([*inside, "addr", "add", f"{address}/{NETWORK.prefixlen}", "dev", GUEST_IF])
+    run([*inside, "link", "set", GUEST_IF, "up"])
+    run([*inside, "link", "set", "lo", "up"])
 
 
 def _account_script(public_key: str) -> str:
@@ -200,17 +182,17 @@ def connect(hosts: dict[str, str]) -> dict[str, Access]:
 def disconnect() -> list[str]:
     """Remove the control bridge, every control veth left and the guard table; what was removed."""
     removed = []
-    listed = _run(["ip", "-o", "link", "show"], check=False).stdout
+    listed = run(["ip", "-o", "link", "show"], check=False).stdout
     for line in listed.splitlines():
         name = line.split(":", 2)[1].strip().split("@")[0] if ":" in line else ""
         if name.startswith("gclctl") and name != BRIDGE:
-            _run(["ip", "link", "del", name], check=False)
+            run(["ip", "link", "del", name], check=False)
             removed.append(name)
     if _link_exists(BRIDGE):
-        _run(["ip", "link", "del", BRIDGE])
+        run(["ip", "link", "del", BRIDGE])
         removed.append(BRIDGE)
-    if _run(["nft", "list", "table", "inet", NFT_TABLE], check=False).returncode == 0:
-        _run(["nft", "delete", "table", "inet", NFT_TABLE])
+    if run(["nft", "list", "table", "inet", NFT_TABLE], check=False).returncode == 0:
+        run(["nft", "delete", "table", "inet", NFT_TABLE])
         removed.append(f"nft table inet {NFT_TABLE}")
     _addresses_file().unlink(missing_ok=True)
     return removed
