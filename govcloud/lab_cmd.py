@@ -13,7 +13,7 @@ from govcloud.catalog.errors import relative
 from govcloud.cli import EXIT_FAILED, EXIT_USAGE, CatalogOption, app, err, load_or_exit, out
 from govcloud.inventory import InventoryError, hosts_from_plan, services_from_outputs
 from govcloud.lab import LabError, LabHost, down, ensure_image, select_hosts, status, up
-from govcloud.lab.access import connect, disconnect
+from govcloud.lab.access import connect
 from govcloud.lab.converge import ConvergeResult, converge
 from govcloud.lab.lab import BOOT_TIMEOUT
 from govcloud.lab.lab_inventory import LAB_INVENTORY, write_lab_inventory
@@ -182,13 +182,10 @@ def lab_down() -> None:
     """Remove every container labelled govcloud.lab=1, and nothing else."""
     try:
         removed = down(_say)
-        unplugged = disconnect()
     except LabError as exc:
         raise _exit(exc) from None
     LAB_INVENTORY.unlink(missing_ok=True)
-    out.print(
-        f"lab down: removed {len(removed)} containers and {len(unplugged)} control-network pieces", highlight=False
-    )
+    out.print(f"lab down: removed {len(removed)} containers, the lab networks and the control network", highlight=False)
 
 
 @lab_app.command("status")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from govcloud.inventory.model import Host
+from govcloud.lab.access import disconnect
 from govcloud.lab.image import BaseImage
 from govcloud.lab.network import NetworkSource
 from govcloud.lab.network import teardown as teardown_network
@@ -158,7 +159,8 @@ def up(
 
 
 def down(progress: Progress) -> list[LabHost]:
-    """Remove every container labelled govcloud.lab=1 (and nothing else)."""
+    """Remove every container labelled govcloud.lab=1 (and nothing else), the plan's networks and
+    the control network."""
     require("podman")
     found = lab_containers()
     if found:
@@ -166,6 +168,9 @@ def down(progress: Progress) -> list[LabHost]:
         for c in found:
             progress(f"{c.host or c.name}: removed {c.name}")
     teardown_network(progress)
+    unplugged = disconnect()
+    if unplugged:
+        progress(f"control network: removed {', '.join(unplugged)}")
     return found
 
 

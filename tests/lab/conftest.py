@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from govcloud.lab import BaseImage, ensure_image
-from govcloud.lab.access import disconnect
 from govcloud.lab.lab import down
 from govcloud.plan.document import dumps
 from lab.helpers import TOOLS, lab_listing, run_lab
@@ -57,4 +56,3 @@ def lab(base_image: BaseImage, plan_file: Path) -> Iterator[Path]:
         yield plan_file
     finally:
         down(lambda _: None)
-        disconnect()

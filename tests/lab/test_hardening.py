@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from govcloud.lab import BaseImage
-from govcloud.lab.access import AUTOMATION_USER, disconnect, lab_key
+from govcloud.lab.access import AUTOMATION_USER, lab_key
 from govcloud.lab.converge import ConvergeResult, converge
 from govcloud.lab.lab import down
 from govcloud.lab.lab_inventory import LAB_ADMIN, LAB_INVENTORY
@@ -44,7 +44,6 @@ def hardened(base_image: BaseImage, plan_file: Path) -> Iterator[dict[str, Any]]
         yield {"output": result.output, "seconds": time.monotonic() - started}
     finally:
         down(lambda _: None)
-        disconnect()
 
 
 @pytest.fixture(scope="module")

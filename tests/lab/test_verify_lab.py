@@ -21,7 +21,6 @@ import govcloud.lab_verify_cmd  # noqa: F401  (registers `lab verify`)
 from govcloud.catalog.loader import Catalog
 from govcloud.isolation.intent import build_intent
 from govcloud.lab import BaseImage
-from govcloud.lab.access import disconnect
 from govcloud.lab.lab import down
 from govcloud.lab.network import names
 from govcloud.lab.network.model import LabNetwork, build_lab_network
@@ -79,7 +78,6 @@ def net_lab(base_image: BaseImage, plan_file: Path) -> Iterator[Path]:
         yield plan_file
     finally:
         down(lambda _: None)
-        disconnect()
 
 
 @pytest.fixture(scope="module")
