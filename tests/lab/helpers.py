@@ -9,7 +9,7 @@ from typing import Any
 
 from typer.testing import CliRunner, Result
 
-import govcloud.lab_cmd  # noqa: F401  (registers `lab` on the app)
+import govcloud.commands  # noqa: F401  (registers every command, `lab` and its subcommands included)
 from govcloud.cli import app
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -115,6 +116,17 @@ def test_host_checks_pass_and_write_evidence(rerun: ConvergeResult, tmp_path: Pa
     covered = {c for r in doc["records"] for c in r["controls"]}
     for control in ("L3-CEN-05", "L3-CEN-11", "L3-CEN-12", "L3-CEN-17", "L3-SMC-04", "L3-SMC-05"):
         assert control in covered
+
+
+def test_host_firewalls_agree_with_the_isolation_proof(rerun: ConvergeResult, plan_file: Path) -> None:
+    """With every host firewall loaded, real connections still match the proof: the firewalls
+    open exactly what the security groups allow (the baseline flows through the core included)."""
+    result = run_lab("verify", "--plan", str(plan_file), "--catalog", str(ROOT / "catalog"), "--core-hub", "management")
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())  # the summary line may be wrapped to the terminal width
+    found = re.search(r"\((\d+) allowed, \d+ refused by the proof\), (\d+) disagreements", text)
+    assert found is not None, result.output
+    assert int(found.group(1)) > 0 and found.group(2) == "0", found.group(0)
 
 
 def test_automation_account_still_logs_in(rerun: ConvergeResult, inventory: dict[str, Any]) -> None:
