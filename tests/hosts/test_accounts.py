@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pytest
 
+from hosts.helpers import key_values
+
 DEFAULT_ACCOUNTS = ("guest", "test", "demo", "user", "pi", "ubuntu", "centos", "ec2-user", "cloud-user")
 NOLOGIN_SHELLS = ("/usr/sbin/nologin", "/sbin/nologin", "/bin/false", "/usr/bin/false")
 PWQ_CHECK = """python3 - <<'PY'
@@ -26,17 +28,6 @@ PY"""
 def login_defs(host) -> dict[str, str]:
     pairs = (line.split(None, 1) for line in host.file("/etc/login.defs").content_string.splitlines())
     return {p[0]: p[1].strip() for p in pairs if len(p) == 2 and not p[0].startswith("#")}
-
-
-def conf(host, path: str) -> dict[str, str]:
-    """key = value files (pwquality.conf, faillock.conf); a bare word is a flag."""
-    out: dict[str, str] = {}
-    for line in host.file(path).content_string.splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            key, _, value = line.partition("=")
-            out[key.strip()] = value.strip() or "1"
-    return out
 
 
 def pam_lines(host, service: str, kind: str) -> list[str]:
@@ -74,7 +65,7 @@ def test_login_defs_umask(host):
 @pytest.mark.controls("L3-CEN-17")
 def test_pwquality_configuration(host):
     """pwquality: 12+ characters, 3+ classes, dictionary check, also for root."""
-    pwq = conf(host, "/etc/security/pwquality.conf")
+    pwq = key_values(host, "/etc/security/pwquality.conf")
     assert int(pwq["minlen"]) >= 12
     assert int(pwq["minclass"]) >= 3
     assert pwq["dictcheck"] == "1"
@@ -109,7 +100,7 @@ def test_password_history(host):
 @pytest.mark.controls("L3-CEN-11")
 def test_faillock_configuration(host):
     """pam_faillock locks an account after at most 5 failures, for at least 15 minutes."""
-    fl = conf(host, "/etc/security/faillock.conf")
+    fl = key_values(host, "/etc/security/faillock.conf")
     assert 0 < int(fl["deny"]) <= 5
     assert int(fl["unlock_time"]) == 0 or int(fl["unlock_time"]) >= 900
 

@@ -10,23 +10,15 @@ import re
 
 import pytest
 
+from hosts.helpers import in_container, key_values
+
 RULES = "/etc/audit/rules.d/50-govcloud.rules"
 CONF = "/etc/audit/auditd.conf"
-
-
-def in_container(host) -> bool:
-    return host.run("systemd-detect-virt --container").rc == 0
 
 
 def rule_lines(host) -> list[str]:
     text = host.check_output("cat %s", RULES)
     return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
-
-
-def conf(host) -> dict[str, str]:
-    text = host.check_output("cat %s", CONF)
-    pairs = (line.split("=", 1) for line in text.splitlines() if "=" in line and not line.startswith("#"))
-    return {key.strip(): value.strip() for key, value in pairs}
 
 
 @pytest.mark.controls("L3-CEN-05")
@@ -105,19 +97,19 @@ def test_auditd_service(host):
 @pytest.mark.controls("L3-CEN-19")
 def test_log_format_enriched(host):
     """Audit records are written ENRICHED (user and group names resolved, time, result)."""
-    assert conf(host)["log_format"].upper() == "ENRICHED"
+    assert key_values(host, CONF)["log_format"].upper() == "ENRICHED"
 
 
 @pytest.mark.controls("L3-CEN-14")
 def test_logs_never_overwritten(host):
     """Full audit logs are kept (keep_logs), never rotated away."""
-    assert conf(host)["max_log_file_action"].lower() == "keep_logs"
+    assert key_values(host, CONF)["max_log_file_action"].lower() == "keep_logs"
 
 
 @pytest.mark.controls("L3-CEN-14")
 def test_disk_full_handled(host):
     """Low and full disk raise an action instead of being ignored."""
-    settings = conf(host)
+    settings = key_values(host, CONF)
     for key in ("space_left_action", "admin_space_left_action", "disk_full_action", "disk_error_action"):
         assert settings[key].lower() not in ("ignore", "rotate"), key
 
@@ -125,7 +117,7 @@ def test_disk_full_handled(host):
 @pytest.mark.controls("L3-CEN-14", "L3-CEN-20")
 def test_log_directory_protected(host):
     """The audit logs are readable by root and the audit administrators' group only."""
-    group = conf(host)["log_group"]
+    group = key_values(host, CONF)["log_group"]
     directory = host.file("/var/log/audit")
     assert directory.user == "root" and directory.group == group and directory.mode == 0o750
     assert group != "root" and host.group(group).exists

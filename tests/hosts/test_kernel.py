@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from hosts.helpers import in_container
+
 SYSCTL = "/etc/sysctl.d/60-govcloud-hardening.conf"
 
 EXPECTED = {
@@ -29,10 +31,6 @@ EXPECTED = {
     "fs.protected_symlinks": "1",
     "fs.suid_dumpable": "0",
 }
-
-
-def in_container(host) -> bool:
-    return host.run("systemd-detect-virt --container").rc == 0
 
 
 def configured(host) -> dict[str, str]:

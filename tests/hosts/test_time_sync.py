@@ -9,9 +9,7 @@ import re
 
 import pytest
 
-
-def in_container(host) -> bool:
-    return host.run("systemd-detect-virt --container").rc == 0
+from hosts.helpers import in_container
 
 
 def conf(host) -> list[str]:
