@@ -86,8 +86,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The VM's hardening run (about 10 minutes under software emulation) is `make test-vm`.
 pytest: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not vm_hardening"
+
+test-vm: $(STAMP)
+	$(BIN)/pytest tests/vm
 
 test: lint typecheck pytest
 

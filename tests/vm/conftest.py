@@ -23,6 +23,7 @@ from vm.helpers import run_vm
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "vm: boots the lab's qemu VM (tests/vm; ~2 minutes on a warm cache)")
+    config.addinivalue_line("markers", "vm_hardening: converges site.yml on the VM (~10 minutes; make test-vm)")
 
 
 @pytest.fixture(scope="session")
