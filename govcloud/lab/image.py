@@ -28,6 +28,7 @@ ROLE_PACKAGES: tuple[str, ...] = (
     "python3-apt",  # Ansible's apt module
     "auditd", "aide", "chrony", "rsyslog", "rsyslog-gnutls", "logrotate", "nftables",
     "libpam-pwquality", "cracklib-runtime", "libpam-tmpdir", "procps", "kmod", "openssl", "ca-certificates", "debsums",
+    "acct", "apt-show-versions", "needrestart",
 )  # fmt: skip
 PACKAGES: tuple[str, ...] = BASE_PACKAGES + ROLE_PACKAGES
 REPOSITORY = "localhost/govcloud-lab-base"

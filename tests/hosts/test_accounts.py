@@ -62,6 +62,15 @@ def test_login_defs_umask(host):
     assert login_defs(host)["UMASK"] in ("027", "0027", "077", "0077")
 
 
+@pytest.mark.controls("L3-CEN-03")
+def test_home_directories_private(host):
+    """Human accounts' home directories give others nothing and their group no write (0750 or stricter)."""
+    homes = [f[5] for f in passwd(host) if int(f[2]) >= 1000 and f[2] != "65534" and host.file(f[5]).is_directory]
+    assert homes, "no human account with a home directory to check"
+    loose = {home: oct(host.file(home).mode) for home in homes if host.file(home).mode & 0o027}
+    assert not loose, loose
+
+
 @pytest.mark.controls("L3-CEN-17")
 def test_pwquality_configuration(host):
     """pwquality: 12+ characters, 3+ classes, dictionary check, also for root."""

@@ -138,3 +138,15 @@ def test_retention_at_least_180_days(host):
     days = int(re.search(r"-mtime \+(\d+)", unit).group(1))
     assert days >= 180
     assert host.service("govcloud-audit-retention.timer").is_enabled
+
+
+@pytest.mark.controls("L3-CEN-05")
+def test_process_accounting_on(host):
+    """Process accounting records every command of every user (acct enabled and running)."""
+    assert host.package("acct").is_installed
+    service = host.service("acct")
+    if in_container(host):  # no CAP_SYS_PACCT: installed, kept from failing at boot
+        assert not service.is_running and not service.is_enabled
+    else:
+        assert service.is_enabled and service.is_running
+        assert host.file("/var/log/account/pacct").exists

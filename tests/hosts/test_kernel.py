@@ -27,6 +27,8 @@ EXPECTED = {
     "kernel.unprivileged_bpf_disabled": "1",
     "kernel.kexec_load_disabled": "1",
     "kernel.sysrq": "0",
+    "kernel.ctrl-alt-del": "0",
+    "dev.tty.ldisc_autoload": "0",
     "fs.protected_hardlinks": "1",
     "fs.protected_symlinks": "1",
     "fs.suid_dumpable": "0",

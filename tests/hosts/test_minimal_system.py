@@ -69,3 +69,16 @@ def test_world_writable_dirs_sticky(host):
 def test_logs_not_world_readable(host):
     """No log file under /var/log is readable or writable by others."""
     assert host.check_output("find /var/log -xdev -type f -perm /0007") == ""
+
+
+@pytest.mark.controls("L3-CEN-16")
+@pytest.mark.parametrize("package", ["apt-show-versions", "needrestart"])
+def test_patch_management_tools_installed(host, package):
+    """The host can tell which packages are out of date and which services run old libraries."""
+    assert host.package(package).is_installed
+
+
+@pytest.mark.controls("L3-CEN-16")
+def test_needrestart_never_restarts_by_itself(host):
+    """needrestart only lists services to restart; restarting is an administrator's change."""
+    assert "$nrconf{restart} = 'l';" in host.file("/etc/needrestart/conf.d/50-govcloud.conf").content_string

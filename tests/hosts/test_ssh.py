@@ -139,7 +139,7 @@ def test_idle_and_failure_limits(sshd):
     assert 1 <= int(one(sshd, "clientalivecountmax")) <= 3  # 0 disables the check since OpenSSH 8.2
     assert 0 < int(one(sshd, "logingracetime")) <= 60
     assert int(one(sshd, "maxauthtries")) <= 3
-    assert int(one(sshd, "maxsessions")) <= 10
+    assert int(one(sshd, "maxsessions")) <= 2
 
 
 @pytest.mark.controls("L3-CEN-15", "L3-SMC-01")
