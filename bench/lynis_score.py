@@ -1,0 +1,90 @@
+"""Lynis hardening index of lab hosts: a bare container of the lab image, hardened lab hosts, the VM.
+
+    .venv/bin/python -m bench.lynis_score --bare                       # a throwaway container of the image
+    .venv/bin/python -m bench.lynis_score --container govcloud-mgmt-ntp-1
+    .venv/bin/python -m bench.lynis_score --vm                          # the running `govcloud lab vm`
+
+Lynis comes from Debian (`apt-get download lynis` into a temporary folder, with the machine's
+own apt sources) and is installed inside each host with dpkg, then
+`lynis audit system --quick` runs there, as the issue's yardstick asks. Prints one line per
+host: the index and Lynis' suggestions (ids), so what is left can be read at a glance.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from govcloud.lab.image import ensure_image
+from govcloud.lab.podman import podman
+from govcloud.lab.vm import VmConfig, status
+
+REPORT = "/var/log/lynis-report.dat"
+AUDIT = f"dpkg -i /tmp/lynis.deb >/dev/null && lynis audit system --quick --no-colors >/dev/null 2>&1; cat {REPORT}"
+
+
+def download_lynis(folder: Path) -> Path:
+    subprocess.run(["apt-get", "download", "lynis"], cwd=folder, check=True, capture_output=True)
+    return next(folder.glob("lynis_*.deb"))
+
+
+def summary(report: str) -> str:
+    lines = report.splitlines()
+    index = next((line.split("=", 1)[1] for line in lines if line.startswith("hardening_index=")), "?")
+    hints = sorted({line.split("=", 1)[1].split("|", 1)[0] for line in lines if line.startswith("suggestion[]=")})
+    return f"hardening index {index}; suggestions: {' '.join(hints)}"
+
+
+def in_container(name: str, deb: Path) -> str:
+    podman(["cp", str(deb), f"{name}:/tmp/lynis.deb"])
+    return summary(podman(["exec", name, "sh", "-c", AUDIT], timeout=900).stdout)
+
+
+def bare(deb: Path) -> str:
+    name = "govcloud-bench-lynis-bare"
+    image = ensure_image()
+    podman(["run", "--detach", "--rm", "--name", name, "--runtime", "runc", "--systemd=always",
+            "--ulimit", "nofile=4096:4096", "--ulimit", "nproc=8192:8192", "--cap-drop", "SYS_TIME",
+            "--cap-add", "NET_ADMIN", "--network", "none", image.ref, "/sbin/init"])  # fmt: skip
+    try:
+        podman(["exec", name, "systemctl", "is-system-running", "--wait"], timeout=120, check=False)
+        return in_container(name, deb)
+    finally:
+        podman(["rm", "--force", "--time", "0", name], check=False)
+
+
+def in_vm(deb: Path) -> str:
+    found = status(VmConfig())
+    if found.connection is None:
+        raise SystemExit("no lab VM running (govcloud lab vm up)")
+    vm = found.connection
+    copy = ["scp", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+            "-i", str(vm.key), "-P", str(vm.port), str(deb), f"{vm.user}@{vm.host}:/tmp/lynis.deb"]  # fmt: skip
+    subprocess.run(copy, check=True, capture_output=True, timeout=300)
+    return summary(vm.run(AUDIT, timeout=1800, sudo=True).stdout)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--bare", action="store_true", help="a throwaway container of the lab image")
+    parser.add_argument("--container", action="append", default=[], metavar="NAME", help="a running lab container")
+    parser.add_argument("--vm", action="store_true", help="the running lab VM")
+    args = parser.parse_args(argv)
+    if not (args.bare or args.container or args.vm):
+        parser.error("name at least one host: --bare, --container NAME or --vm")
+    with tempfile.TemporaryDirectory() as folder:
+        deb = download_lynis(Path(folder))
+        if args.bare:
+            print(f"bare lab image: {bare(deb)}")
+        for name in args.container:
+            print(f"{name}: {in_container(name, deb)}")
+        if args.vm:
+            print(f"lab VM: {in_vm(deb)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
