@@ -98,7 +98,8 @@ def lab_up(
         ready = up(hosts, image, _say, timeout, network=network)
         access = connect({h.host: h.name for h in ready})
         services = services_from_outputs(plan["outputs"], relative(plan_file))
-        inventory = write_lab_inventory(hosts, services, access, f"plan {relative(plan_file)}")
+        reach = {name: a.ansible_vars() for name, a in access.items()}
+        inventory = write_lab_inventory(hosts, services, reach, f"plan {relative(plan_file)}")
         _say(f"wrote {inventory} ({len(access)} hosts on the control network)")
         result = converge(inventory, _say) if converge_hosts else None
     except (LabError, PlanFileError, InventoryError) as exc:

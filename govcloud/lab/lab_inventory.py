@@ -1,8 +1,9 @@
 """The lab's Ansible inventory: the plan's groups and variables, plus how to reach each lab host.
 
 The same `build_inventory` as `govcloud inventory` and production, restricted to the hosts
-the lab runs; only the connection variables differ (the control address, the automation
-account and the lab key), so the roles and host checks see what production hosts see.
+the lab runs; only the connection variables differ (for containers the control address, the
+automation account and the lab key; for the VM its forwarded port), so the roles and host
+checks see what production hosts see.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from govcloud.inventory import Host, build_inventory
 from govcloud.inventory.render import dumps
-from govcloud.lab.access import Access, lab_key
+from govcloud.lab.access import lab_key
 
 LAB_ADMIN = "lab-sysadmin"  # a declared system administrator, so the no-lockout checks have a person
 
@@ -22,12 +23,12 @@ LAB_INVENTORY = Path("inventories/lab/hosts.yml")
 def write_lab_inventory(
     hosts: Sequence[Host],
     services: Mapping[str, list[str]],
-    access: Mapping[str, Access],
+    connection: Mapping[str, Mapping[str, object]],
     source: str,
     path: Path = LAB_INVENTORY,
 ) -> Path:
     inventory = build_inventory(hosts, services=services)
-    inventory.connection = {name: access[name].ansible_vars() for name in inventory.hosts if name in access}
+    inventory.connection = {name: dict(connection[name]) for name in inventory.hosts if name in connection}
     # In production the administrators are declared in the deployment's group_vars; the lab
     # declares one, reachable with the lab key, to prove a person can still log in after hardening.
     public = lab_key().with_suffix(".pub").read_text(encoding="utf-8").strip()
@@ -36,7 +37,7 @@ def write_lab_inventory(
     ]
     header = (
         "Ansible inventory of the running lab, written by `govcloud lab up` (docs/lab.md): do not edit.\n"
-        f"From {source}; {len(inventory.hosts)} hosts, reached over the lab's control network."
+        f"From {source}; {len(inventory.hosts)} hosts."
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(dumps(inventory, header), encoding="utf-8")

@@ -111,6 +111,18 @@ class VmConnection:
     inventory: Path
     image_key: str
 
+    def ansible_vars(self) -> dict[str, Any]:
+        """How Ansible reaches the VM (an inventory host's connection variables)."""
+        return {
+            "ansible_host": self.host,
+            "ansible_port": self.port,
+            "ansible_user": self.user,
+            "ansible_ssh_private_key_file": str(self.key),
+            "ansible_ssh_common_args": "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null",
+            "ansible_ssh_pipelining": True,
+            "ansible_python_interpreter": "/usr/bin/python3",
+        }
+
     @property
     def control_path(self) -> Path:
         return self.key.parent / "ssh-control"
@@ -186,15 +198,7 @@ def qemu_command(image: VmImage, config: VmConfig, port: int, public_key: str) -
 
 def inventory_document(connection: VmConnection) -> dict[str, Any]:
     """The Ansible snippet (yaml inventory plugin): host govcloud-vm in the management zone, level 3."""
-    host = {
-        "ansible_host": connection.host,
-        "ansible_port": connection.port,
-        "ansible_user": connection.user,
-        "ansible_ssh_private_key_file": str(connection.key),
-        "ansible_ssh_common_args": "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null",
-        "ansible_ssh_pipelining": True,
-        "ansible_python_interpreter": "/usr/bin/python3",
-    }
+    host = connection.ansible_vars()
     children: dict[str, Any] = {"lab_vm": {"hosts": {NAME: None}, "vars": dict(HOST_VARS)}}
     children.update({group: {"hosts": {NAME: None}} for group in GROUPS})
     return {"all": {"hosts": {NAME: host}, "children": children}}

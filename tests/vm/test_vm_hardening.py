@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from govcloud.inventory import build_inventory, hosts_from_plan, services_from_outputs
-from govcloud.inventory.render import dumps
+from govcloud.inventory import hosts_from_plan, services_from_outputs
 from govcloud.lab.converge import ConvergeResult, converge
+from govcloud.lab.lab_inventory import write_lab_inventory
 from govcloud.lab.vm import VmConnection
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,22 +36,10 @@ pytestmark = [pytest.mark.vm, pytest.mark.vm_hardening]
 @pytest.fixture(scope="module")
 def vm_inventory(vm: VmConnection, sample_plan: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Path:
     hosts = [h for h in hosts_from_plan(sample_plan, "plan") if h.name == IMPERSONATES]
-    inventory = build_inventory(hosts, services=services_from_outputs(sample_plan["outputs"], "plan"))
-    inventory.connection = {
-        IMPERSONATES: {
-            "ansible_host": vm.host,
-            "ansible_port": vm.port,
-            "ansible_user": vm.user,
-            "ansible_ssh_private_key_file": str(vm.key),
-            "ansible_ssh_common_args": "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR",
-            "ansible_ssh_pipelining": True,
-            "govcloud_lab": True,
-            "govcloud_lab_controller": SLIRP_GATEWAY,
-        }
-    }
+    reach = {IMPERSONATES: {**vm.ansible_vars(), "govcloud_lab": True, "govcloud_lab_controller": SLIRP_GATEWAY}}
+    services = services_from_outputs(sample_plan["outputs"], "plan")
     path = tmp_path_factory.mktemp("vm-inventory") / "hosts.yml"
-    path.write_text(dumps(inventory, f"the lab VM as {IMPERSONATES}"), encoding="utf-8")
-    return path
+    return write_lab_inventory(hosts, services, reach, f"the sample plan, {IMPERSONATES} played by the lab VM", path)
 
 
 @pytest.fixture(scope="module")
