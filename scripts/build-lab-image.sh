@@ -10,10 +10,12 @@ suite=$1 packages=$2 out=$3 mirror=$4
 command -v debootstrap >/dev/null || { echo "build-lab-image: debootstrap missing (apt-get install debootstrap)" >&2; exit 2; }
 
 work=$(mktemp -d "${TMPDIR:-/var/tmp}/govcloud-lab-root.XXXXXX")
+part=""  # this run's own partial tarball: two builds of one key never write the same file
 cleanup() {
   # debootstrap may leave /proc or /sys mounted inside the root on failure
   for m in proc sys dev/pts dev; do mountpoint -q "$work/root/$m" 2>/dev/null && umount -l "$work/root/$m" || true; done
   rm -rf --one-file-system "$work"
+  [[ -z $part ]] || rm -f "$part"
 }
 trap cleanup EXIT
 root=$work/root
@@ -48,6 +50,8 @@ rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/archives/*.deb
 
 echo "writing $out"
 mkdir -p "$(dirname "$out")"
-tar --numeric-owner --xattrs -C "$root" -cf "$out.part" .
-mv "$out.part" "$out"
+part=$(mktemp "$out.part.XXXXXX")
+tar --numeric-owner --xattrs -C "$root" -cf "$part" .
+chmod 0644 "$part"
+mv "$part" "$out"
 echo "done: $(du -h "$out" | cut -f1) $out"

@@ -15,10 +15,12 @@ for tool in debootstrap:debootstrap mkfs.ext4:e2fsprogs qemu-img:qemu-utils; do
 done
 
 work=$(mktemp -d "${TMPDIR:-/var/tmp}/govcloud-vm-root.XXXXXX")
+part=""  # this run's own partial image directory: two builds of one key never share it
 cleanup() {
   # debootstrap may leave /proc or /sys mounted inside the root on failure
   for m in proc sys dev/pts dev; do mountpoint -q "$work/root/$m" 2>/dev/null && umount -l "$work/root/$m" || true; done
-  rm -rf --one-file-system "$work" "$out.part"
+  rm -rf --one-file-system "$work"
+  [[ -z $part ]] || rm -rf "$part"
 }
 trap cleanup EXIT
 root=$work/root
@@ -129,17 +131,18 @@ mount -t proc proc "$root/proc"
 chroot "$root" update-initramfs -u -k all
 umount "$root/proc"
 
-mkdir -p "$out.part"
-cp "$root"/boot/vmlinuz-* "$out.part/vmlinuz"
-cp "$root"/boot/initrd.img-* "$out.part/initrd.img"
+part=$(mktemp -d "$out.part.XXXXXX")
+chmod 0755 "$part"
+cp "$root"/boot/vmlinuz-* "$part/vmlinuz"
+cp "$root"/boot/initrd.img-* "$part/initrd.img"
 # Smaller image: no package lists or downloaded .debs.
 rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/archives/*.deb
 
 echo "making the ext4 filesystem ($disk_size) from the root directory and converting it to qcow2"
 mkfs.ext4 -q -F -L govcloud-root -d "$root" "$work/disk.raw" "$disk_size"
-qemu-img convert -f raw -O qcow2 "$work/disk.raw" "$out.part/disk.qcow2"
+qemu-img convert -f raw -O qcow2 "$work/disk.raw" "$part/disk.qcow2"
 # The cached base stays pristine: each run writes to its own overlay.
-chmod 0444 "$out.part"/*
+chmod 0444 "$part"/*
 rm -rf "$out"
-mv "$out.part" "$out"
+mv "$part" "$out"
 echo "done: $(du -sh "$out" | cut -f1) $out"
