@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -115,8 +116,8 @@ def converge(
     binary = Path(sys.executable).parent / "ansible-playbook"
     if not binary.exists():
         raise LabError(f"{binary}: not found (ansible is in requirements.txt: make setup)", EXIT_USAGE)
-    private = state_dir() / "runner"
-    private.mkdir(parents=True, exist_ok=True)
+    artifacts = state_dir() / "runner" / "artifacts"
+    artifacts.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     result = ConvergeResult(status="", rc=-1, seconds=0.0)
     envvars = {
@@ -124,19 +125,24 @@ def converge(
         "PATH": f"{binary.parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
     cmdline = f"--tags {','.join(tags)}" if tags else None
-    runner = ansible_runner.run(
-        private_data_dir=str(private),
-        project_dir=str(playbook.parent),
-        playbook=str(playbook),
-        inventory=str(inventory.resolve()),
-        envvars=envvars,
-        limit=",".join(limit) or None,
-        cmdline=cmdline,
-        forks=forks,
-        quiet=True,
-        rotate_artifacts=KEEP_RUNS,
-        event_handler=_Watcher(result, progress, started),
-    )
+    # A private data dir of its own for every run: ansible-runner keeps the options it was given
+    # there (env/cmdline, env/envvars) and would apply them to the next run, so one
+    # `--tags ssh` would silently narrow every later converge. Only the artifacts are kept.
+    with tempfile.TemporaryDirectory(prefix="govcloud-runner-") as private:
+        runner = ansible_runner.run(
+            private_data_dir=private,
+            artifact_dir=str(artifacts),
+            project_dir=str(playbook.parent),
+            playbook=str(playbook),
+            inventory=str(inventory.resolve()),
+            envvars=envvars,
+            limit=",".join(limit) or None,
+            cmdline=cmdline,
+            forks=forks,
+            quiet=True,
+            rotate_artifacts=KEEP_RUNS,
+            event_handler=_Watcher(result, progress, started),
+        )
     result.status = str(runner.status)
     result.rc = int(runner.rc if runner.rc is not None else -1)
     result.seconds = time.monotonic() - started

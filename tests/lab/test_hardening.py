@@ -82,6 +82,15 @@ def test_second_converge_changes_nothing(rerun: ConvergeResult) -> None:
     assert rerun.changed == {}, f"not idempotent: {rerun.changed}"
 
 
+def test_a_tagged_converge_does_not_narrow_the_next(rerun: ConvergeResult) -> None:
+    """ansible-runner keeps the options of a run in its private data dir: `lab converge --tags ssh`
+    once must not make every later converge an ssh-only one."""
+    tagged = converge(ROOT / LAB_INVENTORY, lambda _: None, tags=("ssh",))
+    assert tagged.ok and tagged.tasks < rerun.tasks / 2
+    full = converge(ROOT / LAB_INVENTORY, lambda _: None)
+    assert full.ok and full.tasks == rerun.tasks and full.changed == {}
+
+
 def test_every_role_ran(hardened: dict[str, Any]) -> None:
     tasks = [json.loads(line) for line in _events()]
     roles = {str(e.get("event_data", {}).get("role")) for e in tasks if e.get("event") == "runner_on_ok"}
