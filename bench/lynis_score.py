@@ -18,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from govcloud.lab.image import ensure_image
+from bench.lab_hosts import apt_download, throwaway_lab_host
 from govcloud.lab.podman import podman
 from govcloud.lab.vm import VmConfig, status
 
@@ -27,8 +27,8 @@ AUDIT = f"dpkg -i /tmp/lynis.deb >/dev/null && lynis audit system --quick --no-c
 
 
 def download_lynis(folder: Path) -> Path:
-    subprocess.run(["apt-get", "download", "lynis"], cwd=folder, check=True, capture_output=True)
-    return next(folder.glob("lynis_*.deb"))
+    (deb,) = apt_download(["lynis"], folder)
+    return deb
 
 
 def summary(report: str) -> str:
@@ -44,16 +44,8 @@ def in_container(name: str, deb: Path) -> str:
 
 
 def bare(deb: Path) -> str:
-    name = "govcloud-bench-lynis-bare"
-    image = ensure_image()
-    podman(["run", "--detach", "--rm", "--name", name, "--runtime", "runc", "--systemd=always",
-            "--ulimit", "nofile=4096:4096", "--ulimit", "nproc=8192:8192", "--cap-drop", "SYS_TIME",
-            "--cap-add", "NET_ADMIN", "--network", "none", image.ref, "/sbin/init"])  # fmt: skip
-    try:
-        podman(["exec", name, "systemctl", "is-system-running", "--wait"], timeout=120, check=False)
+    with throwaway_lab_host("govcloud-bench-lynis-bare") as name:
         return in_container(name, deb)
-    finally:
-        podman(["rm", "--force", "--time", "0", name], check=False)
 
 
 def in_vm(deb: Path) -> str:

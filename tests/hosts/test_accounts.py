@@ -7,6 +7,8 @@ configuration as pam_pwquality reads it, dictionary included.
 
 from __future__ import annotations
 
+import shlex
+
 import pytest
 
 from hosts.helpers import key_values
@@ -69,6 +71,14 @@ def test_home_directories_private(host):
     assert homes, "no human account with a home directory to check"
     loose = {home: oct(host.file(home).mode) for home in homes if host.file(home).mode & 0o027}
     assert not loose, loose
+
+
+@pytest.mark.controls("L3-CEN-03")
+def test_start_up_files_private(host):
+    """Start-up files in human accounts' homes and in /etc/skel: 0740 or stricter (no one else may change them)."""
+    homes = [f[5] for f in passwd(host) if int(f[2]) >= 1000 and f[2] != "65534" and host.file(f[5]).is_directory]
+    folders = " ".join(shlex.quote(folder) for folder in ["/etc/skel", *homes])
+    assert host.check_output(f"find {folders} -maxdepth 1 -type f -name '.*' -perm /0037") == ""
 
 
 @pytest.mark.controls("L3-CEN-17")

@@ -195,6 +195,9 @@ def test_sudo_defaults(policy):
     assert options.get("log_output") is True
     assert 0 <= int(options["timestamp_timeout"]) <= 5
     assert int(options["passwd_tries"]) <= 3
+    assert options.get("requiretty") is True
+    assert options.get("ignore_dot") is True
+    assert int(str(options.get("umask", "0")), 8) & 0o077 == 0o077
 
 
 @pytest.mark.controls("L3-SMC-01")
