@@ -10,6 +10,7 @@ from govcloud import (  # noqa: F401
     lab_cmd,
     lab_verify_cmd,
     lab_vm_cmd,
+    migrate_cmd,
     plan_cmd,
     report_cmd,
     schema_cmd,
