@@ -80,7 +80,7 @@ schema: $(STAMP)
 	$(BIN)/govcloud schema --out schema
 
 lint: $(STAMP)
-	$(BIN)/ruff check govcloud stacks policies tests bench inventories playbooks
+	$(BIN)/ruff check govcloud stacks policies tests bench inventories playbooks scripts
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/ansible-lint --profile production roles playbooks
 
 typecheck: $(STAMP)
