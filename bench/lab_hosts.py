@@ -7,16 +7,19 @@ import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from govcloud.lab.image import ensure_image
 from govcloud.lab.podman import podman
+from govcloud.lab.vm import VmConfig, VmConnection, status
 
 APT_SOURCES = Path("/etc/apt/sources.list.d/debian.sources")
 
 
 @contextmanager
-def throwaway_lab_host(name: str) -> Iterator[str]:
+def throwaway_lab_host(name: str) -> Iterator[ContainerTarget]:
     """A container of the lab image as `lab up` starts one (systemd as PID 1), no network; removed after."""
     image = ensure_image()
     podman(["run", "--detach", "--rm", "--name", name, "--runtime", "runc", "--systemd=always",
@@ -24,7 +27,7 @@ def throwaway_lab_host(name: str) -> Iterator[str]:
             "--cap-add", "NET_ADMIN", "--network", "none", image.ref, "/sbin/init"])  # fmt: skip
     try:
         podman(["exec", name, "systemctl", "is-system-running", "--wait"], timeout=120, check=False)
-        yield name
+        yield ContainerTarget(name)
     finally:
         podman(["rm", "--force", "--time", "0", name], check=False)
 
@@ -60,23 +63,73 @@ def _with_suite(stanza: str, suite: str) -> str:
     return "\n".join(f"Suites: {suite}" if line.startswith("Suites:") else line for line in stanza.splitlines())
 
 
-def missing_in(host: str, packages: Iterable[str], folder: Path) -> list[str]:
-    """What installing `packages` would add to `host`: apt's own resolver, simulated on the machine
-    against a copy of the host's dpkg status (so alternatives are chosen as apt would choose them)."""
-    status = folder / "status"
-    podman(["cp", f"{host}:/var/lib/dpkg/status", str(status)])
-    command = ["apt-get", "install", "--simulate", "--no-install-recommends", "-o", f"Dir::State::status={status}"]
+class Target(Protocol):
+    """A lab host the yardsticks run in: a container or the VM."""
+
+    @property
+    def name(self) -> str: ...
+
+    def run(self, command: str, timeout: float = 600, check: bool = True) -> subprocess.CompletedProcess[str]: ...
+
+    def put(self, local: Path, remote: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class ContainerTarget:
+    name: str
+
+    def run(self, command: str, timeout: float = 600, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return podman(["exec", self.name, "sh", "-c", command], timeout=timeout, check=check)
+
+    def put(self, local: Path, remote: str) -> None:
+        podman(["cp", str(local), f"{self.name}:{remote}"])
+
+
+@dataclass(frozen=True)
+class VmTarget:
+    vm: VmConnection
+    name: str = "lab VM"
+
+    def run(self, command: str, timeout: float = 600, check: bool = True) -> subprocess.CompletedProcess[str]:
+        done = self.vm.run(command, timeout=timeout, sudo=True)
+        if check and done.returncode != 0:
+            raise SystemExit(f"{self.name}: {command[:80]}: exit {done.returncode}: {done.stderr.strip()[-1000:]}")
+        return done
+
+    def put(self, local: Path, remote: str) -> None:
+        # Through the account's own /tmp, then into place as root.
+        staged = f"/tmp/{local.name}"
+        ssh = self.vm.ssh_command()
+        copy = ["scp", *ssh[1:-1], str(local), f"{ssh[-1]}:{staged}"]
+        copy[copy.index("-p")] = "-P"  # scp names the port -P
+        subprocess.run(copy, check=True, capture_output=True, timeout=600)
+        if staged != remote:
+            self.run(f"mv {staged} {remote}")
+
+
+def running_vm() -> VmTarget:
+    found = status(VmConfig())
+    if found.connection is None:
+        raise SystemExit("no lab VM running (govcloud lab vm up; govcloud lab vm converge hardens it)")
+    return VmTarget(found.connection)
+
+
+def missing_in(target: Target, packages: Iterable[str], folder: Path) -> list[str]:
+    """What installing `packages` would add to the target: apt's own resolver, simulated on the
+    machine against a copy of the target's dpkg status (so alternatives are chosen as apt would)."""
+    status_file = folder / "status"
+    status_file.write_text(target.run("cat /var/lib/dpkg/status", timeout=120).stdout)
+    command = ["apt-get", "install", "--simulate", "--no-install-recommends", "-o", f"Dir::State::status={status_file}"]
     done = subprocess.run([*command, *packages], check=True, capture_output=True, text=True)
     return [line.split()[1] for line in done.stdout.splitlines() if line.startswith("Inst ")]
 
 
-def install_debs(host: str, debs: Iterable[Path]) -> None:
-    """Copy .deb files into a host and install them with one dpkg run (it orders them itself)."""
+def install_debs(target: Target, debs: Iterable[Path]) -> None:
+    """Copy .deb files into a target and install them with one dpkg run (it orders them itself)."""
     files = list(debs)
     if not files:
         return
-    podman(["exec", host, "mkdir", "-p", "/tmp/bench-debs"])
+    target.run("mkdir -p /tmp/bench-debs")
     for deb in files:
-        podman(["cp", str(deb), f"{host}:/tmp/bench-debs/{deb.name}"])
-    install = "DEBIAN_FRONTEND=noninteractive dpkg -i /tmp/bench-debs/*.deb >/dev/null && rm -rf /tmp/bench-debs"
-    podman(["exec", host, "sh", "-c", install], timeout=600)
+        target.put(deb, f"/tmp/bench-debs/{deb.name}")
+    target.run("DEBIAN_FRONTEND=noninteractive dpkg -i /tmp/bench-debs/*.deb >/dev/null && rm -rf /tmp/bench-debs")

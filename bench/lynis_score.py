@@ -13,14 +13,11 @@ host: the index and Lynis' suggestions (ids), so what is left can be read at a g
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from bench.lab_hosts import apt_download, throwaway_lab_host
-from govcloud.lab.podman import podman
-from govcloud.lab.vm import VmConfig, status
+from bench.lab_hosts import ContainerTarget, Target, apt_download, running_vm, throwaway_lab_host
 
 REPORT = "/var/log/lynis-report.dat"
 AUDIT = f"dpkg -i /tmp/lynis.deb >/dev/null && lynis audit system --quick --no-colors >/dev/null 2>&1; cat {REPORT}"
@@ -38,25 +35,14 @@ def summary(report: str) -> str:
     return f"hardening index {index}; suggestions: {' '.join(hints)}"
 
 
-def in_container(name: str, deb: Path) -> str:
-    podman(["cp", str(deb), f"{name}:/tmp/lynis.deb"])
-    return summary(podman(["exec", name, "sh", "-c", AUDIT], timeout=900).stdout)
+def audit(host: Target, deb: Path) -> str:
+    host.put(deb, "/tmp/lynis.deb")
+    return summary(host.run(AUDIT, timeout=1800).stdout)
 
 
 def bare(deb: Path) -> str:
-    with throwaway_lab_host("govcloud-bench-lynis-bare") as name:
-        return in_container(name, deb)
-
-
-def in_vm(deb: Path) -> str:
-    found = status(VmConfig())
-    if found.connection is None:
-        raise SystemExit("no lab VM running (govcloud lab vm up)")
-    vm = found.connection
-    copy = ["scp", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
-            "-i", str(vm.key), "-P", str(vm.port), str(deb), f"{vm.user}@{vm.host}:/tmp/lynis.deb"]  # fmt: skip
-    subprocess.run(copy, check=True, capture_output=True, timeout=300)
-    return summary(vm.run(AUDIT, timeout=1800, sudo=True).stdout)
+    with throwaway_lab_host("govcloud-bench-lynis-bare") as host:
+        return audit(host, deb)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,9 +58,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.bare:
             print(f"bare lab image: {bare(deb)}")
         for name in args.container:
-            print(f"{name}: {in_container(name, deb)}")
+            print(f"{name}: {audit(ContainerTarget(name), deb)}")
         if args.vm:
-            print(f"lab VM: {in_vm(deb)}")
+            print(f"lab VM: {audit(running_vm(), deb)}")
     return 0
 
 

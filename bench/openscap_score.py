@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.openscap_score --bare                       # a throwaway container of the image
     .venv/bin/python -m bench.openscap_score --container govcloud-mgmt-ntp-1 --keep out/bench/openscap
+    .venv/bin/python -m bench.openscap_score --vm                         # after `govcloud lab vm converge`
 
 The datastream is `ssg-debian12-ds.xml` from trixie's `ssg-debian` (bookworm's package predates
 the Debian 12 product), fetched with the machine's own mirror into a temporary apt state. The
@@ -23,13 +24,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.lab_hosts import (
+    ContainerTarget,
+    Target,
     apt_download,
     install_debs,
     missing_in,
+    running_vm,
     suite_apt_options,
     throwaway_lab_host,
 )
-from govcloud.lab.podman import podman
 
 DATASTREAM = "ssg-debian12-ds.xml"
 PROFILE = "xccdf_org.ssgproject.content_profile_anssi_bp28_intermediary"
@@ -69,24 +72,25 @@ def parse_results(xml: bytes) -> ScanResult:
     return result
 
 
-def scan(host: str, datastream: Path, debs: Path, keep: Path | None) -> ScanResult:
+def scan(host: Target, datastream: Path, debs: Path, keep: Path | None) -> ScanResult:
     with tempfile.TemporaryDirectory(dir=debs) as folder:
         missing = missing_in(host, SCANNER_PACKAGES, Path(folder))
         install_debs(host, apt_download(missing, Path(folder)))
-    podman(["exec", host, "mkdir", "-p", IN_HOST])
-    podman(["cp", str(datastream), f"{host}:{IN_HOST}/{DATASTREAM}"])
+    host.run(f"mkdir -p {IN_HOST}")
+    host.put(datastream, f"{IN_HOST}/{DATASTREAM}")
     # oscap exits 2 when a rule fails, which is the point of the scan: only 1 is an error.
-    done = podman(["exec", host, "oscap", "xccdf", "eval", "--profile", PROFILE,
-                   "--results", f"{IN_HOST}/results.xml", "--report", f"{IN_HOST}/report.html",
-                   f"{IN_HOST}/{DATASTREAM}"], timeout=1800, check=False)  # fmt: skip
+    done = host.run(f"oscap xccdf eval --profile {PROFILE} --results {IN_HOST}/results.xml "
+                    f"--report {IN_HOST}/report.html {IN_HOST}/{DATASTREAM}", timeout=3600, check=False)  # fmt: skip
     if done.returncode not in (0, 2):
-        raise SystemExit(f"{host}: oscap failed (exit {done.returncode}): {done.stderr.strip()[-2000:]}")
-    result = parse_results(podman(["exec", host, "cat", f"{IN_HOST}/results.xml"], timeout=120).stdout.encode())
+        raise SystemExit(f"{host.name}: oscap failed (exit {done.returncode}): {done.stderr.strip()[-2000:]}")
+    results = host.run(f"cat {IN_HOST}/results.xml", timeout=300).stdout
+    result = parse_results(results.encode())
     if keep is not None:
         keep.mkdir(parents=True, exist_ok=True)
-        for name in ("results.xml", "report.html"):
-            podman(["cp", f"{host}:{IN_HOST}/{name}", str(keep / f"{host}-{name}")])
-        (keep / f"{host}-failed.json").write_text(json.dumps(result.failed, indent=1) + "\n")
+        stem = host.name.replace(" ", "-")
+        (keep / f"{stem}-results.xml").write_text(results)
+        (keep / f"{stem}-report.html").write_text(host.run(f"cat {IN_HOST}/report.html", timeout=300).stdout)
+        (keep / f"{stem}-failed.json").write_text(json.dumps(result.failed, indent=1) + "\n")
     return result
 
 
@@ -94,10 +98,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bare", action="store_true", help="a throwaway container of the lab image")
     parser.add_argument("--container", action="append", default=[], metavar="NAME", help="a running lab container")
+    parser.add_argument(
+        "--vm", action="store_true", help="the running lab VM (harden it first: govcloud lab vm converge)"
+    )
     parser.add_argument("--keep", type=Path, metavar="DIR", help="keep results, reports and failing rule ids here")
     args = parser.parse_args(argv)
-    if not (args.bare or args.container):
-        parser.error("name at least one host: --bare or --container NAME")
+    if not (args.bare or args.container or args.vm):
+        parser.error("name at least one host: --bare, --container NAME or --vm")
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         datastream = fetch_datastream(folder)
@@ -105,7 +112,9 @@ def main(argv: list[str] | None = None) -> int:
             with throwaway_lab_host("govcloud-bench-oscap-bare") as host:
                 print(f"bare lab image: {scan(host, datastream, folder, args.keep).line()}", flush=True)
         for name in args.container:
-            print(f"{name}: {scan(name, datastream, folder, args.keep).line()}", flush=True)
+            print(f"{name}: {scan(ContainerTarget(name), datastream, folder, args.keep).line()}", flush=True)
+        if args.vm:
+            print(f"lab VM: {scan(running_vm(), datastream, folder, args.keep).line()}", flush=True)
     return 0
 
 

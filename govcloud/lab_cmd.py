@@ -107,10 +107,10 @@ def lab_up(
     out.print(_table(ready))
     out.print(f"lab up: {len(ready)} hosts ready in {time.monotonic() - started:.1f} s", highlight=False)
     if result is not None:
-        _converged(result)
+        converged_summary(result)
 
 
-def _converged(result: ConvergeResult, idempotent: bool = False) -> None:
+def converged_summary(result: ConvergeResult, idempotent: bool = False) -> None:
     """Print the converge's summary; exit 1 on a failure (or, with `idempotent`, on any change)."""
     for (host, role), count in sorted(result.changed.items()):
         out.print(f"  {host}: {role}: {count} changed", highlight=False)
@@ -157,7 +157,7 @@ def lab_converge(
         result = converge(inventory, _say, limit=limit or (), tags=tags or ())
     except LabError as exc:
         raise _exit(exc) from None
-    _converged(result, idempotent)
+    converged_summary(result, idempotent)
 
 
 @lab_app.command("image")

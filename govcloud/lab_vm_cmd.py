@@ -1,4 +1,4 @@
-"""`govcloud lab vm up | down | status | image`: one qemu VM for the kernel-side checks (docs/lab-vm.md)."""
+"""`govcloud lab vm up | converge | down | status | image`: one qemu VM for the kernel-side checks (docs/lab-vm.md)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,17 @@ from typing import Annotated
 
 import typer
 
-from govcloud.cli import EXIT_FAILED, err, out
+from govcloud.catalog.errors import relative
+from govcloud.cli import EXIT_FAILED, EXIT_USAGE, err, out
+from govcloud.inventory import InventoryError
+from govcloud.lab.converge import converge
 from govcloud.lab.podman import LabError
 from govcloud.lab.vm import BOOT_TIMEOUT, DEFAULT_INVENTORY, VmConfig, VmConnection, describe, down, status, up
 from govcloud.lab.vm_image import ensure_vm_image
-from govcloud.lab_cmd import lab_app
+from govcloud.lab.vm_inventory import DEFAULT_HOST, VM_HARDENED_INVENTORY, write_vm_inventory
+from govcloud.lab_cmd import DEFAULT_PLAN, converged_summary, lab_app
+from govcloud.plan import reader
+from govcloud.plan.reader import PlanFileError
 
 vm_app = typer.Typer(
     name="vm",
@@ -87,6 +93,47 @@ def vm_up(
         raise _exit(exc) from None
     out.print(f"lab vm up: govcloud-vm ready in {time.monotonic() - started:.1f} s", highlight=False)
     out.print(_how_to_reach(connection), markup=False, highlight=False, soft_wrap=True)
+
+
+@vm_app.command("converge")
+def vm_converge(
+    host: Annotated[
+        str, typer.Option("--as", metavar="HOST", help="The plan's host the VM plays (its groups, ingress, services).")
+    ] = DEFAULT_HOST,
+    plan_file: Annotated[
+        Path, typer.Option("--plan", "-p", help="Offline plan from `govcloud plan --out`.")
+    ] = DEFAULT_PLAN,
+    inventory: Annotated[
+        Path, typer.Option("--inventory", "-i", help="Where to write the inventory in which the VM plays HOST.")
+    ] = VM_HARDENED_INVENTORY,
+) -> None:
+    """Harden the running VM with playbooks/site.yml, as one host of the plan.
+
+    The VM takes that host's groups, security-group ingress and the platform services from the
+    plan; only the connection is the VM's. On a real kernel the kernel-side roles do what a
+    container cannot: audit rules loaded and locked, kernel.* parameters applied, chrony steering
+    the clock. About 8 minutes under software emulation; a rerun changes nothing.
+
+    Exit 1 when a task fails; 2 when no VM runs, the plan is unreadable or lacks HOST.
+
+    [bold]Examples[/bold]
+
+      govcloud lab vm up && govcloud lab vm converge
+
+      govcloud lab vm converge --as mgmt-log --plan out/plan.json
+    """
+    try:
+        found = status(VmConfig())
+        if found.connection is None:
+            raise LabError("no lab VM runs (govcloud lab vm up)", EXIT_USAGE)
+        plan = reader.read_plan(plan_file)
+        written = write_vm_inventory(found.connection, plan, relative(plan_file), host, inventory)
+        _say(f"wrote {written}: govcloud-vm plays {host}")
+        result = converge(written, _say)
+    except (LabError, PlanFileError, InventoryError) as exc:
+        err.print(f"lab vm: {exc}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(getattr(exc, "exit_code", EXIT_USAGE)) from None
+    converged_summary(result)
 
 
 @vm_app.command("down")

@@ -18,15 +18,12 @@ from typing import Any
 
 import pytest
 
-from govcloud.inventory import hosts_from_plan, services_from_outputs
 from govcloud.lab.converge import ConvergeResult, converge
-from govcloud.lab.lab_inventory import write_lab_inventory
 from govcloud.lab.vm import VmConnection
+from govcloud.lab.vm_inventory import DEFAULT_HOST, write_vm_inventory
 
 ROOT = Path(__file__).resolve().parents[2]
-IMPERSONATES = "mgmt-ntp-1"
-# qemu's user-mode network: connections forwarded from 127.0.0.1 reach the guest from this address.
-SLIRP_GATEWAY = "10.0.2.2"
+IMPERSONATES = DEFAULT_HOST  # mgmt-ntp-1
 KERNEL_SIDE_CHECKS = ("tests/hosts/test_auditd.py", "tests/hosts/test_kernel.py", "tests/hosts/test_time_sync.py")
 
 # About 8 minutes under software emulation: `make test-vm` runs it, `make test` leaves it out.
@@ -35,11 +32,8 @@ pytestmark = [pytest.mark.vm, pytest.mark.vm_hardening]
 
 @pytest.fixture(scope="module")
 def vm_inventory(vm: VmConnection, sample_plan: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    hosts = [h for h in hosts_from_plan(sample_plan, "plan") if h.name == IMPERSONATES]
-    reach = {IMPERSONATES: {**vm.ansible_vars(), "govcloud_lab": True, "govcloud_lab_controller": SLIRP_GATEWAY}}
-    services = services_from_outputs(sample_plan["outputs"], "plan")
     path = tmp_path_factory.mktemp("vm-inventory") / "hosts.yml"
-    return write_lab_inventory(hosts, services, reach, f"the sample plan, {IMPERSONATES} played by the lab VM", path)
+    return write_vm_inventory(vm, sample_plan, "the sample plan", IMPERSONATES, path)
 
 
 @pytest.fixture(scope="module")
