@@ -35,6 +35,7 @@ class Catalog:
 
 
 def _parse(path: Path, model: type[M], errors: list[CatalogError]) -> tuple[M, SourceFile] | None:
+    """Read and validate one YAML file as `model`; on problems add them to `errors`, return None."""
     source = read_yaml(path)
     if isinstance(source, CatalogError):
         errors.append(source)
@@ -44,6 +45,15 @@ def _parse(path: Path, model: type[M], errors: list[CatalogError]) -> tuple[M, S
     except ValidationError as exc:
         errors.extend(validation_errors(source, model, exc))
         return None
+
+
+def load_model(path: Path, model: type[M]) -> tuple[M, SourceFile]:
+    """Read and validate one YAML file as `model`; raise CatalogInvalid with FILE:LINE errors."""
+    errors: list[CatalogError] = []
+    parsed = _parse(path, model, errors)
+    if parsed is None:
+        raise CatalogInvalid(errors)
+    return parsed
 
 
 def catalog_files(root: Path) -> list[Path]:

@@ -13,11 +13,11 @@ from datetime import date
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from govcloud.catalog.errors import CatalogError, CatalogInvalid
-from govcloud.catalog.field_errors import validation_errors
-from govcloud.catalog.source import SourceFile, read_yaml
+from govcloud.catalog.loader import load_model
+from govcloud.catalog.source import SourceFile
 from policies.mlps.rule import Rule
 
 POLICY_PATTERN = r"^GC-[A-Z]+-\d{2}$"
@@ -66,13 +66,7 @@ class Waiver:
 
 def load_waivers(path: Path, rules: Sequence[Rule]) -> list[Waiver]:
     """Parse and check the waivers file; raise CatalogInvalid with FILE:LINE errors."""
-    source = read_yaml(path)
-    if isinstance(source, CatalogError):
-        raise CatalogInvalid([source])
-    try:
-        parsed = WaiversFile.model_validate(source.plain())
-    except ValidationError as exc:
-        raise CatalogInvalid(validation_errors(source, WaiversFile, exc)) from None
+    parsed, source = load_model(path, WaiversFile)
     errors = _unknown_policies(source, parsed, {rule.id for rule in rules})
     if errors:
         raise CatalogInvalid(errors)

@@ -10,13 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from govcloud.catalog.errors import CatalogError, CatalogInvalid, FieldPath, relative
-from govcloud.catalog.field_errors import validation_errors
-from govcloud.catalog.loader import Catalog
+from govcloud.catalog.loader import Catalog, load_model
 from govcloud.catalog.rules.common import names_or_none
-from govcloud.catalog.source import SourceFile, read_yaml
+from govcloud.catalog.source import SourceFile
 from govcloud.catalog.topology import resolve_endpoint, split_endpoint
 from govcloud.migrate.model import LegacyApp, Reach
 from govcloud.migrate.sizing import ImageChoice, Sizing, SizingError, choose_image, size_host
@@ -89,13 +86,7 @@ def load_app(path: Path, catalog: Catalog, *, new_tenant: bool = True) -> Loaded
     With `new_tenant`, the tenant to create must not exist in the catalog, unless an earlier
     `migrate plan` of this very application generated it (then it is replaced).
     """
-    source = read_yaml(path)
-    if isinstance(source, CatalogError):
-        raise CatalogInvalid([source])
-    try:
-        app = LegacyApp.model_validate(source.plain())
-    except ValidationError as exc:
-        raise CatalogInvalid(validation_errors(source, LegacyApp, exc)) from None
+    app, source = load_model(path, LegacyApp)
     errors = list(_check(app, source, catalog))
     replaces = None
     slug = app.tenant_slug
