@@ -64,8 +64,9 @@ lab-verify: lab-up
 
 # The host checks against the running lab become the report's host evidence; a failing check
 # still gets its report written, then fails the run.
+# testinfra's ansible backend runs ansible-inventory and ansible from PATH: the venv's.
 EVIDENCE := out/evidence/hosts.json
-HOST_CHECKS := $(BIN)/pytest -q -p no:cacheprovider tests/hosts --hosts 'ansible://all' \
+HOST_CHECKS := PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -q -p no:cacheprovider tests/hosts --hosts 'ansible://all' \
 	--ansible-inventory inventories/lab/hosts.yml --sudo --evidence $(EVIDENCE)
 
 evidence: lab-up
@@ -81,6 +82,8 @@ schema: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check govcloud stacks policies tests bench inventories playbooks scripts
+	# The tools the roles install are Python without a .py suffix: named one by one.
+	$(BIN)/ruff check $(wildcard roles/*/files/usr/local/sbin/govcloud-*)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/ansible-lint --profile production roles playbooks
 
 typecheck: $(STAMP)

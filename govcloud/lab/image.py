@@ -29,6 +29,8 @@ ROLE_PACKAGES: tuple[str, ...] = (
     "auditd", "aide", "chrony", "rsyslog", "rsyslog-gnutls", "logrotate", "nftables",
     "libpam-pwquality", "cracklib-runtime", "libpam-tmpdir", "procps", "kmod", "openssl", "ca-certificates", "debsums",
     "acct", "apt-show-versions", "needrestart",
+    # trust services (roles/kms, roles/pki, roles/tsa): SoftHSM2 tokens, pkcs11-tool, OpenSSL's engine, PyKCS11
+    "softhsm2", "opensc", "libengine-pkcs11-openssl", "python3-asn1crypto", "python3-pykcs11",
 )  # fmt: skip
 PACKAGES: tuple[str, ...] = BASE_PACKAGES + ROLE_PACKAGES
 REPOSITORY = "localhost/govcloud-lab-base"

@@ -1,0 +1,1 @@
+"""Functional tests of the trust services (roles kms, pki, tsa) on their own container."""
