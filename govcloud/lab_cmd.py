@@ -39,8 +39,9 @@ def _say(line: str) -> None:
     err.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
-def _exit(exc: LabError | PlanFileError | InventoryError) -> typer.Exit:
-    err.print(f"lab: {exc}", markup=False, highlight=False, soft_wrap=True)
+def lab_exit(exc: LabError | PlanFileError | InventoryError, command: str = "lab") -> typer.Exit:
+    """Print the problem; the exit is the lab's own code, or 2 for an unreadable plan or inventory."""
+    err.print(f"{command}: {exc}", markup=False, highlight=False, soft_wrap=True)
     return typer.Exit(exc.exit_code if isinstance(exc, LabError) else EXIT_USAGE)
 
 
@@ -103,7 +104,7 @@ def lab_up(
         _say(f"wrote {inventory} ({len(access)} hosts on the control network)")
         result = converge(inventory, _say) if converge_hosts else None
     except (LabError, PlanFileError, InventoryError) as exc:
-        raise _exit(exc) from None
+        raise lab_exit(exc) from None
     out.print(_table(ready))
     out.print(f"lab up: {len(ready)} hosts ready in {time.monotonic() - started:.1f} s", highlight=False)
     if result is not None:
@@ -156,7 +157,7 @@ def lab_converge(
     try:
         result = converge(inventory, _say, limit=limit or (), tags=tags or ())
     except LabError as exc:
-        raise _exit(exc) from None
+        raise lab_exit(exc) from None
     converged_summary(result, idempotent)
 
 
@@ -174,7 +175,7 @@ def lab_image(
     try:
         image = ensure_image(_say, rebuild=rebuild)
     except LabError as exc:
-        raise _exit(exc) from None
+        raise lab_exit(exc) from None
     out.print(f"{image.ref} ({time.monotonic() - started:.1f} s)", highlight=False)
 
 
@@ -184,7 +185,7 @@ def lab_down() -> None:
     try:
         removed = down(_say)
     except LabError as exc:
-        raise _exit(exc) from None
+        raise lab_exit(exc) from None
     LAB_INVENTORY.unlink(missing_ok=True)
     out.print(f"lab down: removed {len(removed)} containers, the lab networks and the control network", highlight=False)
 
@@ -195,7 +196,7 @@ def lab_status() -> None:
     try:
         found = status()
     except LabError as exc:
-        raise _exit(exc) from None
+        raise lab_exit(exc) from None
     if not found:
         out.print("lab status: no lab containers (govcloud lab up starts them)")
         return

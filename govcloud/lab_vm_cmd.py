@@ -17,7 +17,7 @@ from govcloud.lab.podman import LabError
 from govcloud.lab.vm import BOOT_TIMEOUT, DEFAULT_INVENTORY, VmConfig, VmConnection, describe, down, status, up
 from govcloud.lab.vm_image import ensure_vm_image
 from govcloud.lab.vm_inventory import DEFAULT_HOST, VM_HARDENED_INVENTORY, write_vm_inventory
-from govcloud.lab_cmd import DEFAULT_PLAN, converged_summary, lab_app
+from govcloud.lab_cmd import DEFAULT_PLAN, converged_summary, lab_app, lab_exit
 from govcloud.plan import reader
 from govcloud.plan.reader import PlanFileError
 
@@ -40,9 +40,8 @@ def _say(line: str) -> None:
     err.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
-def _exit(exc: LabError) -> typer.Exit:
-    err.print(f"lab vm: {exc}", markup=False, highlight=False, soft_wrap=True)
-    return typer.Exit(exc.exit_code)
+def _exit(exc: LabError | PlanFileError | InventoryError) -> typer.Exit:
+    return lab_exit(exc, "lab vm")
 
 
 InventoryOption = Annotated[
@@ -131,8 +130,7 @@ def vm_converge(
         _say(f"wrote {written}: govcloud-vm plays {host}")
         result = converge(written, _say)
     except (LabError, PlanFileError, InventoryError) as exc:
-        err.print(f"lab vm: {exc}", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(getattr(exc, "exit_code", EXIT_USAGE)) from None
+        raise _exit(exc) from None
     converged_summary(result)
 
 
