@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from evidence import Evidence
 
 from govcloud.catalog.loader import Catalog, load_catalog
 from govcloud.plan.document import dumps
@@ -29,6 +30,22 @@ def sample_plan(catalog: Catalog) -> Iterator[dict[str, Any]]:
     before = dumps(plan)
     yield plan
     assert dumps(plan) == before, "a test changed the shared sample plan: work on copy.deepcopy(sample_plan)"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--evidence", metavar="FILE", help="write the host evidence (JSON) of the host checks run here")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--evidence", default=None):
+        config.pluginmanager.register(Evidence(), "govcloud-evidence")
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    path = session.config.getoption("--evidence", default=None)
+    plugin = session.config.pluginmanager.get_plugin("govcloud-evidence")
+    if path and isinstance(plugin, Evidence):
+        plugin.write(Path(path))
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:

@@ -1,5 +1,5 @@
 """Reading a host evidence file (`pytest tests/hosts ... --evidence FILE`, format
-govcloud.host-evidence/v1, written by tests/hosts/conftest.py) and checking its shape.
+govcloud.host-evidence/v1, written by tests/evidence.py for tests/hosts and tests/trust) and checking its shape.
 
 Every problem is a SourceError naming the file and the field, e.g.
 `out/evidence/hosts.json: records[3].outcome: must be passed, failed or skipped (got 'ok')`;

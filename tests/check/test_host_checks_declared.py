@@ -1,4 +1,5 @@
-"""policies/controls.yaml declares, per control, exactly the host checks whose markers name it."""
+"""policies/controls.yaml declares, per control, exactly the host checks and trust-service tests whose
+markers name it."""
 
 from __future__ import annotations
 
@@ -27,6 +28,13 @@ SCRIPT = _script()
 def test_controls_declare_the_host_checks_that_name_them() -> None:
     markers = SCRIPT.declared_by_markers()
     declared = {cid: list(c.host_checks) for cid, c in load_controls().items() if c.host_checks}
+    assert declared == markers, "run: .venv/bin/python scripts/host_checks.py --write"
+
+
+def test_controls_declare_the_trust_tests_that_name_them() -> None:
+    markers = SCRIPT.declared_by_markers(SCRIPT.TRUST_TESTS)
+    declared = {cid: list(c.tests) for cid, c in load_controls().items() if c.tests}
+    assert markers, "the trust services' tests name no control"
     assert declared == markers, "run: .venv/bin/python scripts/host_checks.py --write"
 
 
