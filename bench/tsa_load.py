@@ -5,9 +5,8 @@
     .venv/bin/python -m bench.tsa_load --container NAME         # a host that already runs roles/tsa
     .venv/bin/python -m bench.tsa_load --out bench/results/tsa_load.json
 
-Without `--container` it starts its own container of the lab image (`govcloud-trust-bench-<id>`,
-no `govcloud.lab` label, `--network none`), applies roles kms, pki and tsa with
-`tests/trust/playbook.yml` (ansible-playbook over the podman connection) and removes it at the end.
+Without `--container` it starts its own CA host (bench/trust_host.py: a container of the lab image,
+`--network none`, the CA play of playbooks/trust-services.yml applied) and removes it at the end.
 The clients run inside that host (it has no network) against `http://127.0.0.1/tsa`, i.e. through
 the trust services' HTTP endpoint (govcloud-pki-http), as a client elsewhere would. Each request
 has its own random data, a SHA-256 imprint, a nonce and certReq; afterwards every reply is checked with
@@ -21,17 +20,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 from typing import Any
 
-from govcloud.lab.image import ensure_image
-
-ROOT = Path(__file__).resolve().parents[1]
-PLAYBOOK = ROOT / "tests" / "trust" / "playbook.yml"
+from bench.trust_host import ca_host, podman
 
 # Runs inside the TSA host (python3 + python3-asn1crypto are there): the load, then the checks.
 CLIENT = r"""
@@ -88,40 +82,6 @@ print(json.dumps({"wall_seconds": wall, "results": results, "verified": verified
 """
 
 
-def podman(*args: str, timeout: float = 300, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["podman", *args], input=stdin, capture_output=True, text=True, timeout=timeout, check=False)
-
-
-def start_host() -> str:
-    name = f"govcloud-trust-bench-{uuid.uuid4().hex[:8]}"
-    image = ensure_image()
-    started = podman("run", "--detach", "--name", name, "--hostname", "tsa-bench", "--runtime", "runc",
-                     "--systemd=always", "--ulimit", "nofile=4096:4096", "--ulimit", "nproc=8192:8192",
-                     "--cap-drop", "SYS_TIME", "--network", "none", image.ref, "/sbin/init")  # fmt: skip
-    if started.returncode != 0:
-        raise SystemExit(f"podman run failed: {started.stderr.strip()}")
-    podman("exec", name, "systemctl", "is-system-running", "--wait", timeout=120)
-    return name
-
-
-def converge(name: str) -> None:
-    with open(f"/tmp/{name}.ini", "w", encoding="utf-8") as inventory:
-        inventory.write(
-            f"{name} ansible_connection=containers.podman.podman ansible_python_interpreter=/usr/bin/python3\n"
-        )
-    env = dict(
-        os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), PATH=f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}"
-    )
-    done = subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "ansible-playbook"), "-i", f"/tmp/{name}.ini", str(PLAYBOOK),
-         "-e", "pki_public_url=http://127.0.0.1"],
-        capture_output=True, text=True, env=env, cwd=ROOT, timeout=1200, check=False,
-    )  # fmt: skip
-    os.unlink(f"/tmp/{name}.ini")
-    if done.returncode != 0:
-        raise SystemExit(f"applying the roles failed:\n{done.stdout[-3000:]}")
-
-
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     if not ordered:
@@ -167,22 +127,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--container", help="a running host with roles/tsa applied (default: start one)")
     parser.add_argument("--out", type=Path, help="write the result as JSON")
     args = parser.parse_args(argv)
-    name = args.container
-    own = name is None
-    try:
-        if own:
-            print("starting a container and applying roles kms, pki, tsa ...", file=sys.stderr)
-            started = time.monotonic()
-            name = start_host()
-            converge(name)
-            print(f"... ready in {time.monotonic() - started:.0f} s", file=sys.stderr)
-        assert name is not None
+    with ca_host(args.container, "tsa-bench") as name:
         load_before = os.getloadavg()
         result = run_load(name, args.clients, args.requests)
         result["machine"]["loadavg_before"] = [round(x, 2) for x in load_before]
-    finally:
-        if own and name:
-            podman("rm", "--force", "--time", "0", name)
     lat = result["latency_ms"]
     print(f"{result['clients']} clients x {result['requests_per_client']} requests = {result['requests']}: "
           f"{result['errors']} errors, {result['verified']} tokens verified ({result['verify_failures']} failed); "

@@ -36,6 +36,13 @@ for unit in getty@tty1.service serial-getty@.service console-getty.service syste
   systemd-firstboot.service; do
   ln -sf /dev/null "$root/etc/systemd/system/$unit"
 done
+# Servers baked in for the trust-service roles start only where their role enables them: every
+# other lab host keeps them installed but stopped, like a host that has the package for its tools.
+for unit in slapd.service unbound.service unbound-resolvconf.service sssd.service stunnel4.service; do
+  if [[ -e $root/lib/systemd/system/$unit || -e $root/etc/init.d/${unit%.service} ]]; then
+    chroot "$root" systemctl disable "$unit" >/dev/null 2>&1 || true
+  fi
+done
 # No SSH host keys baked into the image: each host generates its own on first boot.
 rm -f "$root"/etc/ssh/ssh_host_*
 mkdir -p "$root/etc/systemd/system/ssh.service.d"

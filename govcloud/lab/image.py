@@ -31,6 +31,14 @@ ROLE_PACKAGES: tuple[str, ...] = (
     "acct", "apt-show-versions", "needrestart",
     # trust services (roles/kms, roles/pki, roles/tsa): SoftHSM2 tokens, pkcs11-tool, OpenSSL's engine, PyKCS11
     "softhsm2", "opensc", "libengine-pkcs11-openssl", "python3-asn1crypto", "python3-pykcs11",
+    # audit-log server (roles/audit_log): TLS with revocation in front of RELP, which acknowledges every message
+    "stunnel4", "rsyslog-relp",
+    # directory (roles/directory, roles/directory_client): OpenLDAP, sssd, sudo from directory groups, TOTP
+    "slapd", "ldap-utils", "sssd-ldap", "sssd-tools", "libnss-sss", "libpam-sss", "libsss-sudo", "libpam-oath", "oathtool",
+    # name resolution (roles/dns)
+    "unbound", "bind9-dnsutils",
+    # host keys and CSRs made on the host (roles/pki_enrol for NTS, LDAPS, the audit log): community.crypto needs it
+    "python3-cryptography", "python3-cffi-backend",  # debootstrap does not resolve the virtual cffi ABI package
 )  # fmt: skip
 PACKAGES: tuple[str, ...] = BASE_PACKAGES + ROLE_PACKAGES
 REPOSITORY = "localhost/govcloud-lab-base"
