@@ -34,7 +34,8 @@ ROLE_PACKAGES: tuple[str, ...] = (
     # audit-log server (roles/audit_log): TLS with revocation in front of RELP, which acknowledges every message
     "stunnel4", "rsyslog-relp",
     # directory (roles/directory, roles/directory_client): OpenLDAP, sssd, sudo from directory groups, TOTP
-    "slapd", "ldap-utils", "sssd-ldap", "sssd-tools", "libnss-sss", "libpam-sss", "libsss-sudo", "libpam-oath", "oathtool",
+    "slapd", "ldap-utils", "sssd-ldap", "sssd-tools", "libnss-sss", "libpam-sss", "libsss-sudo",
+    "libpam-oath", "oathtool",
     # name resolution (roles/dns)
     "unbound", "bind9-dnsutils",
     # host keys and CSRs made on the host (roles/pki_enrol for NTS, LDAPS, the audit log): community.crypto needs it
