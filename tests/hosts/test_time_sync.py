@@ -18,9 +18,25 @@ def conf(host) -> list[str]:
 
 @pytest.mark.controls("L3-SMC-04")
 def test_platform_time_servers(host):
-    """chrony takes time from configured platform servers only, not Debian's public pool."""
-    sources = [line for line in conf(host) if re.match(r"(server|pool|peer) ", line)]
-    assert sources and not any("debian.pool.ntp.org" in line for line in sources)
+    """chrony takes time from configured platform servers only, not Debian's public pool.
+
+    A time server may have no other server to ask: it then serves its own clock (`local stratum`).
+    """
+    lines = conf(host)
+    sources = [line for line in lines if re.match(r"(server|pool|peer) ", line)]
+    local = any(re.match(r"local stratum \d+", line) for line in lines)
+    assert (sources or local) and not any("debian.pool.ntp.org" in line for line in sources)
+
+
+@pytest.mark.controls("L3-SMC-04")
+def test_nts_when_configured(host):
+    """A server used with NTS is trusted only through the platform CA, with no unauthenticated fallback."""
+    lines = conf(host)
+    nts = [line for line in lines if re.match(r"server .*\bnts\b", line)]
+    if not nts:
+        pytest.skip("no NTS server configured (no CA in this inventory)")
+    assert "nosystemcert" in lines and "authselectmode require" in lines
+    assert any(line.startswith("ntstrustedcerts ") for line in lines)
 
 
 @pytest.mark.controls("L3-SMC-04")

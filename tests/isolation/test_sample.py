@@ -67,7 +67,9 @@ def test_with_the_platform_core_hub_every_claim_still_holds(seeded: Callable[...
     assert proof.doc["model"]["core_hub"] == "management"
     assert cell(proof, "bastion", "intranet") == ["22/tcp"]
     assert proof.doc["matrix"]["bastion"]["intranet"]["flows"] == ["bastion-ssh"]
-    assert cell(proof, "intranet", "management") == ["53/tcp", "80/tcp", "636/tcp", "4460/tcp", "6514/tcp", "53/udp", "123/udp"]
+    assert cell(proof, "intranet", "management") == [
+        "53/tcp", "80/tcp", "636/tcp", "4460/tcp", "6514/tcp", "53/udp", "123/udp",
+    ]  # fmt: skip
     assert cell(proof, "intranet", "extranet") == []  # the hub does not carry spoke to spoke
     assert cell(proof, "internet", "management") == []
     assert not proof.doc["unrouted"]

@@ -1,9 +1,15 @@
-"""A throwaway trust-services host: one container of the lab image, the kms, pki and tsa roles applied.
+"""A throwaway trust-services zone: two containers of the lab image, hardened by playbooks/site.yml.
 
-The container is this suite's own (`govcloud-trust-test-<id>`, no `govcloud.lab` label, `--network
-none`): the lab's containers are never touched. The roles run with `ansible-playbook` over the
-`containers.podman.podman` connection, twice (the second run must change nothing); the container
-is removed at the end, pass or fail.
+`trust-server` is the management tenant's trust host: every trust-service group of the inventory
+(CA, time, log, directory, DNS) is this one container. `trust-client` is an ordinary level-3
+host that uses the services. Both share one network namespace, held by a third, idle container
+(so a restart of either keeps it) and created with `--network none`: all their traffic stays on
+its loopback; the server's services answer on 127.0.0.1, the client's sshd on 127.0.0.2. The
+containers are this suite's own (`govcloud-trust-test-<id>-*`, no `govcloud.lab` label): the
+lab's containers are never touched. site.yml runs over the `containers.podman.podman` connection;
+the containers are removed at the end, pass or fail (GOVCLOUD_TRUST_KEEP=1 keeps them).
+
+GOVCLOUD_TRUST_TAGS=trust_ca,trust_log (while developing one service) converges only those tags.
 """
 
 from __future__ import annotations
@@ -16,14 +22,26 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from govcloud.lab.image import ensure_image
 
 ROOT = Path(__file__).resolve().parents[2]
-PLAYBOOK = ROOT / "tests" / "trust" / "playbook.yml"
+PLAYBOOK = ROOT / "playbooks" / "site.yml"
+VARS = ROOT / "tests" / "trust" / "vars"
 PUBLIC_URL = "http://127.0.0.1"
+SERVER_ADDRESS, CLIENT_ADDRESS = "127.0.0.1", "127.0.0.2"
+TRUST_GROUPS = ("group_mgmt_pki", "group_mgmt_time", "group_mgmt_log", "group_mgmt_directory", "group_mgmt_dns")
+# What the plan would give both hosts: every trust service on the server's address.
+SERVICES = {name: [SERVER_ADDRESS] for name in (
+    "certificate-authority", "registration-authority", "timestamping", "key-management", "time", "audit-log",
+    "identity", "authorization", "dns", "bastion")}  # fmt: skip
+# Ports the server's security group opens (the catalog's baseline flows and the CA's publication).
+SERVER_INGRESS = [("tcp", 22), ("tcp", 80), ("udp", 123), ("tcp", 4460), ("tcp", 6514), ("tcp", 636),
+                  ("udp", 53), ("tcp", 53)]  # fmt: skip
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -58,9 +76,9 @@ class Converge:
 
 @dataclass
 class TrustHost:
-    name: str
-    inventory: Path
-    runs: list[Converge] = field(default_factory=list, repr=False)
+    name: str  # the container
+    alias: str  # the inventory name
+    zone: TrustZone = field(repr=False)
 
     def run(self, script: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -70,56 +88,122 @@ class TrustHost:
 
     def ok(self, script: str, timeout: float = 180) -> str:
         done = self.run(script, timeout)
-        assert done.returncode == 0, f"{script!r} failed ({done.returncode}): {done.stderr}{done.stdout}"
+        assert done.returncode == 0, f"{self.alias}: {script!r} failed ({done.returncode}): {done.stderr}{done.stdout}"
         return done.stdout
 
-    def converge(self) -> Converge:
+    @property
+    def runs(self) -> list[Converge]:
+        return self.zone.runs
+
+    def converge(self, tags: str | None = None) -> Converge:
+        """The whole zone again (both hosts: the server's changes reach the client's files)."""
+        return self.zone.converge(tags)
+
+
+@dataclass
+class TrustZone:
+    prefix: str
+    inventory: Path
+    runs: list[Converge] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        self.server = TrustHost(f"{self.prefix}-server", "trust-server", self)
+        self.client = TrustHost(f"{self.prefix}-client", "trust-client", self)
+        self.holder = f"{self.prefix}-net"
+
+    def converge(self, tags: str | None = None) -> Converge:
         env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
                    PATH=f"{ROOT / '.venv' / 'bin'}:{os.environ.get('PATH', '')}")  # fmt: skip
+        tags = tags or os.environ.get("GOVCLOUD_TRUST_TAGS")
+        # Test-only values (people, their test TOTP secrets...) as extra vars, one file per service.
+        extra = [arg for path in sorted(VARS.glob("*.yml")) for arg in ("-e", f"@{path}")]
         done = subprocess.run(
             [str(ROOT / ".venv" / "bin" / "ansible-playbook"), "-i", str(self.inventory), str(PLAYBOOK),
-             "-e", f"pki_public_url={PUBLIC_URL}"],
-            capture_output=True, text=True, timeout=900, env=env, cwd=ROOT, check=False,
+             *extra, *(["--tags", tags] if tags else [])],
+            capture_output=True, text=True, timeout=1800, env=env, cwd=ROOT, check=False,
         )  # fmt: skip
         result = Converge(done.returncode, done.stdout + done.stderr)
         self.runs.append(result)
         return result
 
 
-def start_container(name: str) -> None:
+def inventory_doc(zone: TrustZone) -> dict[str, Any]:
+    # podman exec is root already: no sudo (the hardened sudoers require a tty for root's own use)
+    podman = {"ansible_connection": "containers.podman.podman", "ansible_python_interpreter": "/usr/bin/python3",
+              "ansible_become": False}  # fmt: skip
+    ingress = [{"flow": "trust-services", "protocol": proto, "port_min": port, "port_max": port,
+                "source": "127.0.0.0/8"} for proto, port in SERVER_INGRESS]  # fmt: skip
+    common = {"govcloud_services": SERVICES, "govcloud_mlps_level": 3, "govcloud_tenant": "mgmt",
+              "govcloud_zones": ["management"], "pki_public_url": PUBLIC_URL}  # fmt: skip
+    hosts = {
+        "trust-server": {**podman, **common, "ansible_host": zone.server.name, "govcloud_group": "pki",
+                         "govcloud_role": "pki", "govcloud_addresses": {"trust": SERVER_ADDRESS},
+                         "govcloud_ingress": ingress, "ssh_listen_addresses": [SERVER_ADDRESS]},
+        "trust-client": {**podman, **common, "ansible_host": zone.client.name, "govcloud_group": "app",
+                         "govcloud_role": "app", "govcloud_addresses": {"trust": CLIENT_ADDRESS},
+                         "govcloud_ingress": [{"flow": "bastion-ssh", "protocol": "tcp", "port_min": 22,
+                                               "port_max": 22, "source": "127.0.0.0/8"}],
+                         "ssh_listen_addresses": [CLIENT_ADDRESS],
+                         # one network namespace: the server's chronyd holds the command port
+                         "time_sync_cmdport": 0},
+    }  # fmt: skip
+    groups = {group: {"hosts": {"trust-server": None}} for group in TRUST_GROUPS}
+    groups["level_3"] = {"hosts": {"trust-server": None, "trust-client": None}}
+    return {"all": {"hosts": hosts, "children": groups}}
+
+
+PODMAN_RUN = ["podman", "run", "--detach", "--runtime", "runc", "--ulimit", "nofile=4096:4096",
+              "--ulimit", "nproc=8192:8192"]  # fmt: skip
+
+
+def start_zone(zone: TrustZone) -> None:
     image = ensure_image()
-    subprocess.run(
-        ["podman", "run", "--detach", "--name", name, "--hostname", "pki-test", "--runtime", "runc",
-         "--systemd=always", "--ulimit", "nofile=4096:4096", "--ulimit", "nproc=8192:8192",
-         "--cap-drop", "SYS_TIME", "--network", "none", image.ref, "/sbin/init"],
-        capture_output=True, text=True, timeout=120, check=True,
-    )  # fmt: skip
-    subprocess.run(["podman", "exec", name, "systemctl", "is-system-running", "--wait"],
-                   capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    # The idle holder owns the loopback-only network namespace both hosts join.
+    subprocess.run([*PODMAN_RUN, "--name", zone.holder, "--network", "none", image.ref, "sleep", "infinity"],
+                   capture_output=True, text=True, timeout=120, check=True)  # fmt: skip
+    for host in (zone.server, zone.client):
+        subprocess.run(
+            [*PODMAN_RUN, "--name", host.name, "--hostname", host.alias, "--systemd=always",
+             "--cap-drop", "SYS_TIME", "--cap-add", "NET_ADMIN", "--network", f"container:{zone.holder}",
+             image.ref, "/sbin/init"],
+            capture_output=True, text=True, timeout=120, check=True,
+        )  # fmt: skip
+    for host in (zone.server, zone.client):
+        host.run("systemctl is-system-running --wait", timeout=120)
 
 
-def remove_container(name: str) -> None:
-    subprocess.run(["podman", "rm", "--force", "--time", "0", name], capture_output=True, timeout=120, check=False)
+def remove_zone(zone: TrustZone) -> None:
+    for name in (zone.client.name, zone.server.name, zone.holder):
+        subprocess.run(["podman", "rm", "--force", "--time", "0", name], capture_output=True, timeout=120,
+                       check=False)  # fmt: skip
 
 
 @pytest.fixture(scope="session")
-def trust_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrustHost]:
+def trust_zone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrustZone]:
     for tool in ("podman", "runc"):
         assert shutil.which(tool), f"{tool} not found: the trust-services tests need it (apt-get install {tool})"
-    name = f"govcloud-trust-test-{uuid.uuid4().hex[:8]}"
-    inventory = tmp_path_factory.mktemp("trust") / "hosts.ini"
-    inventory.write_text(
-        f"{name} ansible_connection=containers.podman.podman ansible_python_interpreter=/usr/bin/python3\n",
-        encoding="utf-8",
-    )
-    host = TrustHost(name, inventory)
+    inventory = tmp_path_factory.mktemp("trust") / "hosts.yml"
+    zone = TrustZone(f"govcloud-trust-test-{uuid.uuid4().hex[:8]}", inventory)
+    inventory.write_text(yaml.safe_dump(inventory_doc(zone), sort_keys=False), encoding="utf-8")
     try:
-        start_container(name)
-        first = host.converge()
-        assert first.returncode == 0 and first.failed == 0, first.output[-4000:]
-        yield host
+        start_zone(zone)
+        first = zone.converge()
+        assert first.returncode == 0 and first.failed == 0, first.output[-6000:]
+        yield zone
     finally:
-        if os.environ.get("GOVCLOUD_TRUST_KEEP") == "1":  # debugging: keep it, remove it by hand
-            print(f"kept {name}")
+        if os.environ.get("GOVCLOUD_TRUST_KEEP") == "1":  # debugging: keep them, remove them by hand
+            print(f"kept {zone.prefix}-*")
         else:
-            remove_container(name)
+            remove_zone(zone)
+
+
+@pytest.fixture(scope="session")
+def trust_host(trust_zone: TrustZone) -> TrustHost:
+    """The trust server: CA, RA, TSA, NTS, audit-log server, directory, resolver."""
+    return trust_zone.server
+
+
+@pytest.fixture(scope="session")
+def trust_client(trust_zone: TrustZone) -> TrustHost:
+    """A hardened level-3 host using the trust services."""
+    return trust_zone.client

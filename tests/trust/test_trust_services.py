@@ -141,6 +141,33 @@ def test_approved_request_is_issued_with_its_profile(trust_host: TrustHost, prof
     assert record["submitted"]["by"] == "dept-ops" and record["issued"]["serial"]
 
 
+@pytest.mark.controls("L3-CNS-03", "L3-CEN-01")
+def test_hosts_enrol_through_the_ra_with_keys_made_on_the_host(trust_host: TrustHost, trust_client: TrustHost) -> None:
+    """The client's certificates (roles/pki_enrol) went through the RA's records; its key never left it."""
+    bundle = "/etc/ssl/govcloud/ca.pem"
+    certs = trust_client.ok("ls /etc/ssl/govcloud/*-chain.pem").split()
+    assert certs, "the client enrolled no certificate"
+    for chain in certs:
+        assert trust_client.ok(f"openssl verify -CAfile {bundle} {chain}").strip().endswith(": OK")
+        key = chain.replace("-chain.pem", ".key")
+        assert trust_client.ok(f"stat -c '%a %U' {key}").split() == ["640", "root"]
+        serial = trust_client.ok(f"openssl x509 -in {chain} -noout -serial").strip().split("=", 1)[1]
+        issued = json.loads(trust_host.ok("govcloud-ra list --state issued --json"))
+        record = next(r for r in issued if r.get("issued", {}).get("serial") == serial)
+        assert record["note"] == "host trust-client" and record["decision"]["approved"] is True
+        assert record["submitted"]["by"] != record["decision"]["by"]
+    # no key material of the client's on the CA host
+    assert trust_host.run("grep -rl 'PRIVATE KEY' /var/lib/govcloud/pki").stdout == ""
+
+
+@pytest.mark.controls("L3-CEN-01")
+def test_deployment_cannot_enrol_a_person(trust_host: TrustHost) -> None:
+    csr = make_csr(trust_host, "enrol-person", "/CN=zhang.san")
+    done = trust_host.run(f"govcloud-ra enrol --profile person --csr {csr} --host trust-client")
+    assert done.returncode == 2 and "RA officer" in done.stderr
+    assert "zhang.san" not in trust_host.ok("govcloud-ra list")
+
+
 @pytest.mark.controls("L3-CEN-05", "L3-CEN-19")
 def test_ra_log_records_who_when_why(trust_host: TrustHost) -> None:
     events = [json.loads(line) for line in trust_host.ok("cat /var/lib/govcloud/pki/ra/audit.jsonl").splitlines()]
@@ -252,9 +279,23 @@ def test_restarted_services_resume_and_nothing_is_reissued(trust_host: TrustHost
     assert "Verification: OK" in trust_host.ok(
         f"cd /root/t && openssl ts -verify -in after-restart.tsr -queryfile after-restart.tsq {CHAIN} 2>&1"
     )
+    # the revocation above changed the CRL: what the CRL timer does (services that refuse revoked peers
+    # fetch it, roles/pki_enrol), else the converge would fetch it and report a change; absent without them
+    trust_host.run("systemctl start govcloud-crl-fetch.service")
     again = trust_host.converge()
     assert again.returncode == 0 and again.changed == 0, "\n".join(again.changed_tasks) or again.output[-3000:]
     assert ca_state(trust_host) == before
+
+
+@pytest.mark.controls("L3-CNS-03")
+def test_a_burst_of_restarts_leaves_the_services_up(trust_host: TrustHost) -> None:
+    """The RA restarts the OCSP responder after every issue and revocation: a burst of them must not
+    trip systemd's start limit (found by bench/ca_restart.py: the responder stayed down)."""
+    units = "govcloud-ocsp govcloud-tsa govcloud-pki-http"
+    trust_host.ok(f"for i in 1 2 3 4 5 6 7; do systemctl restart {units}; done")
+    trust_host.ok(f"for i in $(seq 50); do systemctl is-active -q {units} && break; sleep 0.2; done; sleep 1")
+    assert trust_host.ok(f"systemctl is-active {units}").split() == ["active"] * 3
+    assert "/root/t/server.crt: revoked" in ocsp_status(trust_host, "/root/t/server.crt")
 
 
 @pytest.mark.controls("L3-CEN-08", "L3-CNS-03")
