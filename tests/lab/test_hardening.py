@@ -121,7 +121,11 @@ def test_host_checks_pass_and_write_evidence(rerun: ConvergeResult, tmp_path: Pa
     assert doc["format"] == "govcloud.host-evidence/v1"
     hosts = {r["host"] for r in doc["records"]}
     assert hosts == set(HOSTS)
-    assert all(r["outcome"] == "passed" and r["controls"] for r in doc["records"])
+    assert all(r["controls"] for r in doc["records"])
+    # Every check passes; the one NTS check skips by design on a lab without the CA (plain NTP there).
+    not_passed = {r["check"] for r in doc["records"] if r["outcome"] != "passed"}
+    assert not_passed <= {"tests/hosts/test_time_sync.py::test_nts_when_configured"}, not_passed
+    assert all(r["outcome"] in ("passed", "skipped") for r in doc["records"])
     covered = {c for r in doc["records"] for c in r["controls"]}
     for control in ("L3-CEN-05", "L3-CEN-11", "L3-CEN-12", "L3-CEN-17", "L3-SMC-04", "L3-SMC-05"):
         assert control in covered
