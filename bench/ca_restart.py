@@ -16,13 +16,13 @@ anything was re-issued.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+from bench.result import write_result
 from bench.trust_host import ca_host, podman
 
 PUB = "/srv/govcloud/pki"
@@ -117,9 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{result['cycles']} service restarts: resumed in median {result['service_restart_median']} s, "
           f"max {result['service_restart_max']} s; host restart: {result['host_restart_seconds']} s; "
           f"not resumed: {result['failed_to_resume']}; nothing re-issued: {result['reissued_nothing']}")  # fmt: skip
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    write_result(args.out, result)
     return 0 if result["failed_to_resume"] == 0 and result["reissued_nothing"] else 1
 
 

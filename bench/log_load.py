@@ -33,6 +33,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from bench.result import write_result
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
@@ -272,9 +274,7 @@ def main(argv: list[str] | None = None) -> int:
           f"drained {result['drain_after_send_s']} s after sending ended; end-to-end {result['end_to_end_rate']}/s; "
           f"verify rc {result['verify']['rc']} in {result['verify']['seconds']} s; "
           f"CPU s {result['cpu_seconds']}")  # fmt: skip
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    write_result(args.out, result)
     return 0 if result["lost"] == 0 and result["verify"]["rc"] == 0 else 1
 
 

@@ -25,6 +25,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from bench.result import write_result
 from bench.trust_host import ca_host, podman
 
 # Runs inside the TSA host (python3 + python3-asn1crypto are there): the load, then the checks.
@@ -136,9 +137,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{result['errors']} errors, {result['verified']} tokens verified ({result['verify_failures']} failed); "
           f"p50 {lat['p50']} ms, p90 {lat['p90']} ms, p99 {lat['p99']} ms, max {lat['max']} ms; "
           f"{result['throughput_per_second']}/s over {result['wall_seconds']} s")  # fmt: skip
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    write_result(args.out, result)
     return (
         0
         if result["errors"] == 0 and result["verify_failures"] == 0 and result["verified"] == result["requests"]
