@@ -44,6 +44,8 @@ def service_addresses(catalog: Catalog) -> dict[str, list[str]]:
     for service, place in sorted(catalog.platform.trust_services.items(), key=lambda item: str(item[0])):
         hosts = [h for h in catalog.topology.hosts.get(place.tenant, []) if h.spec.group == place.group]
         out[str(getattr(service, "value", service))] = sorted({n.ip for h in hosts for n in h.nics})
+    # outside the cloud: where the extranet resolver forwards (playbooks/group_vars/group_mgmt_dns.yml)
+    out["internet-resolver"] = [str(ip) for ip in catalog.platform.internet_exit.resolvers]
     return out
 
 

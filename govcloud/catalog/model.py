@@ -113,6 +113,11 @@ class InternetExit(Strict):
     )
     zone: ZoneName = Field(description="The zone whose backbone the exit router joins.")
     backbone_ip: Address = Field(description="The exit router's address on that backbone (the backbone's gateway).")
+    resolvers: list[Address] = Field(
+        default_factory=list,
+        description="The internet-facing resolvers behind the exit (the carrier's): the only servers the "
+        "extranet resolver forwards to. The intranet resolver never uses them.",
+    )
 
 
 class Image(Strict):
