@@ -8,14 +8,17 @@ checks see what production hosts see.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
-from govcloud.inventory import Host, build_inventory
+from govcloud.inventory import Host, Inventory, build_inventory
 from govcloud.inventory.render import dumps
-from govcloud.lab.access import lab_key
+from govcloud.lab.access import lab_key, state_dir
 
 LAB_ADMIN = "lab-sysadmin"  # a declared system administrator, so the no-lockout checks have a person
+LAB_ADMIN_UID = 19001  # below the directory's test people, above every system account
 
 LAB_INVENTORY = Path("inventories/lab/hosts.yml")
 
@@ -29,12 +32,7 @@ def write_lab_inventory(
 ) -> Path:
     inventory = build_inventory(hosts, services=services)
     inventory.connection = {name: dict(connection[name]) for name in inventory.hosts if name in connection}
-    # In production the administrators are declared in the deployment's group_vars; the lab
-    # declares one, reachable with the lab key, to prove a person can still log in after hardening.
-    public = lab_key().with_suffix(".pub").read_text(encoding="utf-8").strip()
-    inventory.vars["admin_roles_people"] = [
-        {"name": LAB_ADMIN, "role": "sysadmin", "ssh_keys": [public], "comment": "lab administrator (govcloud lab up)"}
-    ]
+    inventory.vars.update(lab_admin_vars(inventory))
     header = (
         "Ansible inventory of the running lab, written by `govcloud lab up` (docs/lab.md): do not edit.\n"
         f"From {source}; {len(inventory.hosts)} hosts."
@@ -42,3 +40,42 @@ def write_lab_inventory(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(dumps(inventory, header), encoding="utf-8")
     return path
+
+
+def has_directory(inventory: Inventory) -> bool:
+    """What playbooks/group_vars/all.yml calls govcloud_directory_ready: a CA and a directory host."""
+    needed = ("group_mgmt_pki", "group_mgmt_directory")
+    return all(group in inventory.groups and inventory.members(group) for group in needed)
+
+
+def lab_totp_secret() -> Path:
+    """The lab administrator's TOTP secret (hex), made once and kept outside the repository (0600)."""
+    path = state_dir() / "ssh" / "lab-sysadmin.totp"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_hex(20) + "\n", encoding="utf-8")
+    return path
+
+
+def lab_admin_vars(inventory: Inventory) -> dict[str, Any]:
+    """One system administrator, reachable with the lab key, to prove a person can still log in
+    after hardening (in production the deployment's group_vars or its directory declare them).
+
+    Without a directory in the lab the person is local (admin_roles_people); with one, the
+    directory holds them (admin_roles refuses local administrators then) and level-3 hosts ask
+    for a TOTP code after the key: the secret stays in the lab's state folder, the inventory
+    only names the file.
+    """
+    public = lab_key().with_suffix(".pub").read_text(encoding="utf-8").strip()
+    comment = "lab administrator (govcloud lab up)"
+    if not has_directory(inventory):
+        local = {"name": LAB_ADMIN, "role": "sysadmin", "ssh_keys": [public], "comment": comment}
+        return {"admin_roles_people": [local]}
+    secret = lab_totp_secret()
+    return {
+        "directory_people": [
+            {"name": LAB_ADMIN, "uid": LAB_ADMIN_UID, "cn": comment, "groups": ["sysadmin"], "ssh_keys": [public]}
+        ],
+        "directory_totp_secrets": {LAB_ADMIN: f"{{{{ lookup('ansible.builtin.file', '{secret}') }}}}"},
+    }
