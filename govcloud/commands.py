@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from govcloud import (  # noqa: F401
+    audit_cmd,
     check_cmd,
+    cloud_cmd,
+    drift_cmd,
     facts_cmd,
     inventory_cmd,
     isolation_cmd,

@@ -1,0 +1,1 @@
+"""`govcloud audit`: the policy pack over the live cloud (one rule, two evidence sources)."""

@@ -1,0 +1,1 @@
+"""`govcloud drift`: the live cloud compared with the plan, resource by resource, field by field."""
