@@ -28,12 +28,15 @@ import pytest
 import yaml
 
 from govcloud.lab.image import ensure_image
+from trust.credentials import write_extra_vars
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAYBOOK = ROOT / "playbooks" / "site.yml"
 VARS = ROOT / "tests" / "trust" / "vars"
 PUBLIC_URL = "http://127.0.0.1"
 SERVER_ADDRESS, CLIENT_ADDRESS = "127.0.0.1", "127.0.0.2"
+# The plays of playbooks/trust-services.yml (without the baseline and the file-integrity plays around them).
+TRUST_SERVICES_TAGS = "trust_ca,trust_time,trust_log,trust_directory,trust_dns,trust_clients"
 TRUST_GROUPS = ("group_mgmt_pki", "group_mgmt_time", "group_mgmt_log", "group_mgmt_directory", "group_mgmt_dns")
 # What the plan would give both hosts: every trust service on the server's address.
 SERVICES = {name: [SERVER_ADDRESS] for name in (
@@ -115,8 +118,10 @@ class TrustZone:
         env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
                    PATH=f"{ROOT / '.venv' / 'bin'}:{os.environ.get('PATH', '')}")  # fmt: skip
         tags = tags or os.environ.get("GOVCLOUD_TRUST_TAGS")
-        # Test-only values (people, their test TOTP secrets...) as extra vars, one file per service.
-        extra = [arg for path in sorted(VARS.glob("*.yml")) for arg in ("-e", f"@{path}")]
+        # Test-only values (the directory's people...) as extra vars, one file per service, then the
+        # people's credentials made for this run (tests/trust/credentials.py).
+        files = [*sorted(VARS.glob("*.yml")), write_extra_vars(self.inventory.parent / "test-credentials.yml")]
+        extra = [arg for path in files for arg in ("-e", f"@{path}")]
         done = subprocess.run(
             [str(ROOT / ".venv" / "bin" / "ansible-playbook"), "-i", str(self.inventory), str(PLAYBOOK),
              *extra, *(["--tags", tags] if tags else [])],
@@ -195,6 +200,12 @@ def trust_zone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrustZone]:
             print(f"kept {zone.prefix}-*")
         else:
             remove_zone(zone)
+
+
+@pytest.fixture(scope="session")
+def second_converge(trust_zone: TrustZone) -> Converge:
+    """The whole site.yml once more over the converged zone: one run, which every idempotence check reads."""
+    return trust_zone.converge()
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,7 @@
 The directory (roles/directory) runs on trust-server; trust-client (roles/directory_client) takes
 its people, groups and SSH keys from it through sssd over LDAPS. People log in over SSH from the
 server container to the client (127.0.0.2) with their key, and - administrators on this level-3
-host - a TOTP code computed with oathtool from their test-only secret (tests/trust/vars/directory.yml),
+host - a TOTP code computed with oathtool from their secret made for this run (tests/trust/credentials.py),
 answered through SSH_ASKPASS. Each administrator's sudo rights are exactly their role's.
 
 A TOTP code is accepted once (pam_oath records the last one used): every successful login of a
@@ -19,12 +19,13 @@ import subprocess
 import pytest
 import yaml
 
-from trust.conftest import ROOT, VARS, TrustHost
+from trust.conftest import ROOT, TrustHost
+from trust.credentials import credentials
 
-TEST = yaml.safe_load((VARS / "directory.yml").read_text(encoding="utf-8"))
-PASSWORD: str = TEST["test_directory_password"]
-SECRETS: dict[str, str] = TEST["directory_totp_secrets"]
-KEYS: dict[str, str] = TEST["test_directory_ssh_keys"]
+# made for this run, the same values the converge gave the directory and the client
+PASSWORD: str = credentials().password
+SECRETS: dict[str, str] = credentials().totp_secrets
+KEYS: dict[str, str] = credentials().private_keys
 BASE = "dc=govcloud,dc=internal"
 READER = f"cn=reader,ou=services,{BASE}"
 CLIENT = "127.0.0.2"
@@ -101,6 +102,14 @@ def test_directory_people_resolve_through_sssd(trust_client: TrustHost) -> None:
     # the SSH key sshd gets is the directory's
     keys = trust_client.ok("sss_ssh_authorizedkeys dir-sysadmin")
     assert "test-only dir-sysadmin" in keys
+
+
+def test_sssd_leaves_no_failed_unit(trust_client: TrustHost) -> None:
+    """The responders run inside sssd: their socket units are masked, none failed (found by make lab)."""
+    assert trust_client.ok("systemctl is-active sssd").strip() == "active"
+    failed = trust_client.ok("systemctl list-units --failed --plain --no-legend 'sssd*'")
+    assert failed.strip() == "", failed
+    assert trust_client.run("systemctl is-enabled sssd-nss.socket").stdout.strip() == "masked"
 
 
 @pytest.mark.controls("L3-CNS-03", "L3-CEN-01")
