@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -14,13 +13,8 @@ from govcloud.catalog.errors import CatalogInvalid, relative
 from govcloud.check.inputs import DEFAULT_PLAN, InputError, read_plan
 from govcloud.check.session import resolve_config, resolve_waivers
 from govcloud.check.text import summary_line
+from govcloud.check_cmd import Format  # the same three outputs as the plan-time check
 from govcloud.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CatalogOption, app, err, load_or_exit, out
-
-
-class Format(StrEnum):
-    text = "text"
-    json = "json"
-    sarif = "sarif"
 
 
 def _fail(message: str) -> typer.Exit:

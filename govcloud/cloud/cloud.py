@@ -17,6 +17,7 @@ from openstack.connection import Connection
 
 from govcloud.catalog.model import Platform
 from govcloud.cloud import bootstrap, clouds, config, identity, packages, schema, services
+from govcloud.cloud.config import COMPUTE_HOSTS
 from govcloud.cloud.connect import admin
 from govcloud.cloud.errors import CloudError
 from govcloud.cloud.services import Service, config_args, entry
@@ -89,24 +90,25 @@ def up(state: CloudState, platform: Platform, say: Say) -> list[str]:
 
 
 def _map_compute_host(state: CloudState, conn: Connection, say: Say) -> list[str]:
-    """Wait for nova-compute to register, map it into cell1 once, wait for its hypervisor."""
-    marker = state.marker("compute-host-mapped")
+    """Wait for both nova-computes to register, map them into cell1 once, wait for their hypervisors."""
+    marker = state.marker("compute-hosts-mapped")
     if marker.exists():
         return []
+    wanted = set(COMPUTE_HOSTS)
     deadline = time.monotonic() + COMPUTE_TIMEOUT
-    while not any(s.binary == "nova-compute" for s in conn.compute.services()):
+    while not wanted <= {s.host for s in conn.compute.services() if s.binary == "nova-compute"}:
         if time.monotonic() > deadline:
-            raise CloudError("nova-compute did not register within 180 s (log: nova-compute.log)")
+            raise CloudError("nova-compute did not register within 180 s (logs: nova-compute*.log)")
         time.sleep(2)
     services.run(
         entry("nova.cmd.manage", "nova-manage", *config_args(state, "nova/nova.conf"), "cell_v2", "discover_hosts")
     )
-    while not list(conn.compute.hypervisors()):
+    while len(list(conn.compute.hypervisors())) < len(wanted):
         if time.monotonic() > deadline:
-            raise CloudError("the fake hypervisor did not appear within 180 s (log: nova-compute.log)")
+            raise CloudError("the fake hypervisors did not appear within 180 s (logs: nova-compute*.log)")
         time.sleep(2)
     marker.write_text("done\n")
-    say("  compute host govcloud-local mapped into cell1")
+    say(f"  compute hosts {', '.join(COMPUTE_HOSTS)} mapped into cell1")
     return ["compute host mapped"]
 
 

@@ -188,12 +188,16 @@ def ml2() -> Ini:
     }
 
 
+# Two fake hypervisors: anti-affinity server groups of two replicas (the catalog's count: 2) fit.
+COMPUTE_HOSTS = ("govcloud-local", "govcloud-local-2")
+
+
 def nova(state: CloudState, secrets: dict[str, str]) -> Ini:
     data = state.data / "nova"
     return {
         "DEFAULT": {
             "compute_driver": "fake.FakeDriver",
-            "host": "govcloud-local",
+            "host": COMPUTE_HOSTS[0],
             "my_ip": ports.HOST,
             "state_path": str(data),
             "instances_path": str(data / "instances"),
@@ -404,6 +408,8 @@ def render(state: CloudState, secrets: dict[str, str]) -> dict[str, str]:
         "neutron/api-paste.ini": ini(NEUTRON_PASTE),
         "nova/nova.conf": ini(nova(state, secrets)),
         "nova/api-paste.ini": ini(NOVA_PASTE),
+        # the second nova-compute reads nova.conf, then this: its own host (the fake driver's node)
+        "nova/nova-compute-2.conf": ini({"DEFAULT": {"host": COMPUTE_HOSTS[1]}}),
         "cinder/cinder.conf": ini(cinder(state, secrets)),
         "cinder/api-paste.ini": ini(CINDER_PASTE),
     }

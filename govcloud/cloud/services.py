@@ -108,6 +108,12 @@ def openstack(state: CloudState) -> list[Service]:
         Service("nova-scheduler", entry("nova.cmd.scheduler", "nova-scheduler", *config_args(state, "nova/nova.conf"))),
         Service("nova-compute", entry("nova.cmd.compute", "nova-compute", *config_args(state, "nova/nova.conf"))),
         Service(
+            "nova-compute-2",
+            entry(
+                "nova.cmd.compute", "nova-compute", *config_args(state, "nova/nova.conf", "nova/nova-compute-2.conf")
+            ),
+        ),
+        Service(
             "cinder-api", entry("cinder.cmd.api", "cinder-api", *config_args(state, "cinder/cinder.conf")), ports.CINDER
         ),
         Service(

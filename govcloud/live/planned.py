@@ -264,6 +264,10 @@ def _server(r: _Resolver, res: dict[str, Any]) -> Record:
         "metadata": dict(i.get("metadata", {})),
         "tags": _tags(i),
         "ports": sorted(r.name(res, n["port"], "networks") for n in i.get("networks", [])),
+        # the anti-affinity group the replicas are scheduled through (none for a single host)
+        "server_group": next(
+            (r.name(res, h["group"], "schedulerHints") for h in i.get("schedulerHints", []) if h.get("group")), None
+        ),
     }
     return Record("server", (r.project(res), i["name"]), fields)
 

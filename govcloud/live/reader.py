@@ -258,9 +258,11 @@ def _read_compute(conn: Connection, state: LiveState, names: _Names, deployer_us
     if deployer_id:
         for k in compute.keypairs(user_id=deployer_id):
             state.add(Record("keypair", (k.name,), {"public_key": (k.public_key or "").strip()}, k.name))
+    group_of: dict[str, str] = {}  # server id -> its server group's name
     for g in pre["server_groups"]:
         policy = g.policy or (g.policies[0] if g.policies else None)
         state.add(Record("server_group", (names.project(g.project_id), g.name), {"policy": policy}, g.id))
+        group_of.update(dict.fromkeys(g.member_ids or [], g.name))
     port_names: dict[str, str] = state.extra["port_names"]
     by_device: dict[str, list[str]] = {}
     for port_id, device in state.extra["port_devices"].items():
@@ -278,6 +280,7 @@ def _read_compute(conn: Connection, state: LiveState, names: _Names, deployer_us
             "metadata": dict(s.metadata or {}),
             "tags": _sorted(s.tags),
             "ports": sorted(by_device.get(s.id, [])),
+            "server_group": group_of.get(s.id),
         }
         state.add(Record("server", (project, s.name), fields, s.id))
         state.extra.setdefault("server_status", {})[s.id] = s.status

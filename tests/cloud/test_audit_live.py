@@ -10,8 +10,6 @@ Findings are judged for that tenant only: the rest of the shared cloud belongs t
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -22,6 +20,7 @@ import openstack
 import pytest
 from openstack.connection import Connection
 
+from cloud.helpers import ROOT, govcloud
 from govcloud.cloud import CloudState
 from govcloud.cloud import cloud as local_cloud
 from govcloud.cloud.connect import CLOUD_NAME
@@ -31,13 +30,7 @@ from policies.mlps.controls import load_controls
 from . import audit_tenant as at
 
 pytestmark = pytest.mark.cloud
-GOVCLOUD = [sys.executable, "-c", "from govcloud.cli import main; main()"]
-ROOT = Path(__file__).resolve().parents[2]
 AUDIT_LIMIT = 60.0  # seconds for one audit of the shared cloud on this busy 2-core machine
-
-
-def govcloud(*args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*GOVCLOUD, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
 
 
 @pytest.fixture(scope="module")

@@ -10,16 +10,15 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import openstack
 import pytest
 from openstack.connection import Connection
 
+from cloud.helpers import govcloud
 from govcloud.catalog.loader import Catalog
 from govcloud.cloud import CloudState, ports
 from govcloud.cloud.bootstrap import ENCRYPTION
@@ -27,13 +26,7 @@ from govcloud.cloud.connect import CLOUD_NAME
 from govcloud.cloud.services import all_services, group_members
 
 pytestmark = pytest.mark.cloud
-GOVCLOUD = [sys.executable, "-c", "from govcloud.cli import main; main()"]
-ROOT = Path(__file__).resolve().parents[2]
 WARM_UP_LIMIT = 30.0
-
-
-def govcloud(*args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*GOVCLOUD, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
 
 
 @pytest.fixture(scope="module")

@@ -20,23 +20,18 @@ from typing import Any
 import openstack
 import pytest
 
+from cloud.helpers import ROOT, govcloud, make_plan
 from govcloud.cloud import CloudState
 from govcloud.cloud import cloud as local_cloud
 from govcloud.cloud.connect import CLOUD_NAME
 
 pytestmark = pytest.mark.cloud
-ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "inventories" / "production" / "govcloud_inventory.py"
-GOVCLOUD = [sys.executable, "-c", "from govcloud.cli import main; main()"]
 BIN = Path(sys.executable).parent  # the venv's: ansible-inventory, and the python3 the script's shebang finds
 LIST_LIMIT = 60.0  # seconds for one `ansible-inventory --list` of the shared cloud on this busy 2-core machine
 # What the cloud does not hold, so the cloud source cannot give it (inventories/production/README.md):
 # the security groups' ingress as the catalog's flows, and the platform services' addresses.
 PLAN_ONLY = {"govcloud_ingress", "govcloud_services"}
-
-
-def govcloud(*args: str, timeout: float = 1800) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*GOVCLOUD, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
 
 
 def ansible_inventory(source: Path, env: dict[str, str] | None = None) -> tuple[dict[str, Any], float]:
@@ -82,10 +77,7 @@ def groups_of(doc: dict[str, Any]) -> dict[str, set[str]]:
 
 @pytest.fixture(scope="module")
 def plan_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("plan") / "plan.json"
-    result = govcloud("plan", "--out", str(path))
-    assert result.returncode == 0, result.stderr
-    return path
+    return make_plan(tmp_path_factory.mktemp("plan"))
 
 
 @pytest.fixture(scope="module")
