@@ -63,17 +63,21 @@ def lab_admin_vars(inventory: Inventory) -> dict[str, Any]:
     after hardening (in production the deployment's group_vars or its directory declare them).
 
     Without a directory in the lab the person is local (admin_roles_people); with one, the
-    directory holds them (admin_roles refuses local administrators then) and level-3 hosts ask
-    for a TOTP code after the key: the secret stays in the lab's state folder, the inventory
-    only names the file.
+    directory holds them for the hosts that use it (admin_roles refuses local administrators
+    there) and level-3 hosts ask for a TOTP code after the key: the secret stays in the lab's
+    state folder, the inventory only names the file. Hosts outside the management zone keep the
+    person local.
     """
     public = lab_key().with_suffix(".pub").read_text(encoding="utf-8").strip()
     comment = "lab administrator (govcloud lab up)"
+    local = {"name": LAB_ADMIN, "role": "sysadmin", "ssh_keys": [public], "comment": comment}
     if not has_directory(inventory):
-        local = {"name": LAB_ADMIN, "role": "sysadmin", "ssh_keys": [public], "comment": comment}
         return {"admin_roles_people": [local]}
     secret = lab_totp_secret()
     return {
+        # hosts outside the management zone do not use the directory (playbooks/group_vars/all.yml)
+        "lab_local_admins": [local],
+        "admin_roles_people": "{{ [] if govcloud_directory_ready | bool else lab_local_admins }}",
         "directory_people": [
             {"name": LAB_ADMIN, "uid": LAB_ADMIN_UID, "cn": comment, "groups": ["sysadmin"], "ssh_keys": [public]}
         ],

@@ -31,7 +31,9 @@ def test_without_a_directory_the_administrator_is_local() -> None:
 
 def test_with_a_ca_and_a_directory_the_administrator_is_in_the_directory(lab_state: Path) -> None:
     found = lab_admin_vars(inventory("group_mgmt_pki", "group_mgmt_directory"))
-    assert "admin_roles_people" not in found  # admin_roles refuses local administrators then
+    # local only where the directory is not used (admin_roles refuses local administrators there)
+    assert found["admin_roles_people"] == "{{ [] if govcloud_directory_ready | bool else lab_local_admins }}"
+    assert [p["name"] for p in found["lab_local_admins"]] == [LAB_ADMIN]
     (person,) = found["directory_people"]
     assert person["name"] == LAB_ADMIN and person["groups"] == ["sysadmin"]
     secret = lab_state / "ssh" / "lab-sysadmin.totp"
