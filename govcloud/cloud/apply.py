@@ -455,13 +455,17 @@ class _Apply:
             )
             return str(server.id)
 
-        self._parallel(missing, boot)
-        self._wait(
-            "server",
-            lambda: {s.id: s.status for s in self.conn.compute.servers(all_projects=True)},
-            [self.ids[("server", r.key)] for r in missing],
-            "ACTIVE",
-        )
+        # Members of one anti-affinity group booted at the same time can both be scheduled onto the
+        # same host before either lands (nova's late check then refuses them until the retries run
+        # out): boot in rounds, the n-th member of every group in round n, each round ACTIVE first.
+        for batch in boot_rounds(missing):
+            self._parallel(batch, boot)
+            self._wait(
+                "server",
+                lambda: {s.id: s.status for s in self.conn.compute.servers(all_projects=True)},
+                [self.ids[("server", r.key)] for r in batch],
+                "ACTIVE",
+            )
 
     def _create_volume(self, missing: list[Record]) -> None:
         def create(r: Record) -> str:
@@ -522,3 +526,19 @@ class _Apply:
 def apply_plan(conn: Connection, planned: Planned, say: Say) -> ApplyResult:
     """Create the plan's missing resources in the cloud `conn` points at (lab only)."""
     return _Apply(conn, planned, say).run()
+
+
+def boot_rounds(servers: list[Record]) -> list[list[Record]]:
+    """Servers in rounds: ungrouped ones and the first member of each server group, then the second..."""
+    rounds: list[list[Record]] = []
+    seen: dict[tuple[str, str], int] = {}
+    for r in servers:
+        group = r.fields.get("server_group")
+        n = 0
+        if group:
+            n = seen.get((r.key[0], group), 0)
+            seen[(r.key[0], group)] = n + 1
+        while len(rounds) <= n:
+            rounds.append([])
+        rounds[n].append(r)
+    return rounds
