@@ -35,8 +35,8 @@ PLAYBOOK = ROOT / "playbooks" / "site.yml"
 VARS = ROOT / "tests" / "trust" / "vars"
 PUBLIC_URL = "http://127.0.0.1"
 SERVER_ADDRESS, CLIENT_ADDRESS = "127.0.0.1", "127.0.0.2"
-# The plays of playbooks/trust-services.yml (without the baseline and the file-integrity plays around them).
-TRUST_SERVICES_TAGS = "trust_ca,trust_time,trust_log,trust_directory,trust_dns,trust_clients"
+# The CA host's long-running services (roles/pki, roles/tsa).
+CA_UNITS = "govcloud-ocsp govcloud-tsa govcloud-pki-http"
 TRUST_GROUPS = ("group_mgmt_pki", "group_mgmt_time", "group_mgmt_log", "group_mgmt_directory", "group_mgmt_dns")
 # What the plan would give both hosts: every trust service on the server's address.
 SERVICES = {name: [SERVER_ADDRESS] for name in (
@@ -202,10 +202,29 @@ def trust_zone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrustZone]:
             remove_zone(zone)
 
 
+def ca_state(host: TrustHost) -> str:
+    """What a reissue would change: the CAs' databases and certificates, the signers' certificates, the requests."""
+    return host.ok(
+        "sha256sum /var/lib/govcloud/pki/*/index.txt /var/lib/govcloud/pki/*/ca.crt /etc/govcloud/pki/ocsp.crt "
+        "/etc/govcloud/tsa/tsa.crt; ls /var/lib/govcloud/pki/ra/requests | wc -l"
+    )
+
+
+@dataclass
+class SecondRun:
+    converge: Converge
+    ca_before: str  # ca_state before the restart
+    ca_after: str  # and after the run
+
+
 @pytest.fixture(scope="session")
-def second_converge(trust_zone: TrustZone) -> Converge:
-    """The whole site.yml once more over the converged zone: one run, which every idempotence check reads."""
-    return trust_zone.converge()
+def second_converge(trust_zone: TrustZone) -> SecondRun:
+    """The whole site.yml once more over the converged zone, right after a restart of the CA's services:
+    one run, which every idempotence check reads, and which shows that nothing is reissued after a restart."""
+    before = ca_state(trust_zone.server)
+    trust_zone.server.ok(f"systemctl restart {CA_UNITS}")
+    run = trust_zone.converge()
+    return SecondRun(run, before, ca_state(trust_zone.server))
 
 
 @pytest.fixture(scope="session")

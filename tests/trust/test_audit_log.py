@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from trust.conftest import Converge, TrustHost
+from trust.conftest import SecondRun, TrustHost
 
 STORE = "/var/lib/govcloud/audit-log"
 ANCHOR = "/var/lib/govcloud/audit-log-anchor"
@@ -184,11 +184,10 @@ def test_revoked_client_is_refused_after_the_crl_is_fetched(trust_host: TrustHos
 
 
 @pytest.mark.controls("L3-SMC-05", "L3-CNS-03")
-def test_rerun_changes_nothing(second_converge: Converge) -> None:
-    assert second_converge.returncode == 0, second_converge.output[-3000:]
-    assert second_converge.changed == 0, "the second run changed something:\n" + "\n".join(
-        second_converge.changed_tasks
-    )
+def test_rerun_changes_nothing(second_converge: SecondRun) -> None:
+    run = second_converge.converge
+    assert run.returncode == 0, run.output[-3000:]
+    assert run.changed == 0, "the second run changed something:\n" + "\n".join(run.changed_tasks)
 
 
 @pytest.mark.controls("L3-SMC-05")
