@@ -117,7 +117,9 @@ class Tenant(pulumi.ComponentResource):
             instances=q.instances,
             cores=q.cores,
             ram=q.ram_mb,
-            key_pairs=1,
+            # Nova counts a user's key pairs against the project in scope: the one deployer
+            # holds every tenant's admin key pair, so each tenant allows them all.
+            key_pairs=len(catalog.tenants),
             server_groups=max(len(spread), 1),
             server_group_members=max((len(same) for same in spread), default=1),
             opts=child,

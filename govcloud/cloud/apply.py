@@ -417,13 +417,12 @@ class _Apply:
     # ---- compute and storage (in the tenant's project, as the deployer) -------------------
 
     def _create_keypair(self, missing: list[Record]) -> None:
-        # Key pairs belong to the user, and Nova counts all of a user's key pairs against the
-        # key_pairs quota of the project in scope: the plan's key_pairs=1 per tenant would
-        # stop the deployer's second one. The admin creates them for the deployer instead.
-        deployer = identity(self.conn).find_user(self.planned.deployer_user, domain_id="default", ignore_missing=False)
-        user_id = deployer.id
+        # Key pairs belong to the user: as the deployer, like the stack's tenant providers. Nova
+        # counts all of the deployer's key pairs against the key_pairs quota of the project in
+        # scope, which the plan sizes for every tenant's key pair, so any tenant's scope does.
+        project = next(r.key[0] for r in self.planned.records if r.kind == "project")
         for r in missing:
-            made = self.conn.compute.create_keypair(name=r.key[0], public_key=r.fields["public_key"], user_id=user_id)
+            made = self.as_deployer(project).compute.create_keypair(name=r.key[0], public_key=r.fields["public_key"])
             self.made(r, made.name)
 
     def _create_server_group(self, missing: list[Record]) -> None:

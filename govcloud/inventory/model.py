@@ -54,7 +54,7 @@ class Host:
     addresses: tuple[tuple[str, str], ...]  # (network, ip), sorted by network
     address_zones: tuple[tuple[str, str], ...] = ()  # (network, zone) where the source says (the cloud does)
     # What its security group lets in (the host firewall opens the same); None: the source does not
-    # say (the cloud source reads no security groups), and the playbook refuses to guess.
+    # say, and the playbook refuses to guess.
     ingress: tuple[Ingress, ...] | None = None
 
     @property

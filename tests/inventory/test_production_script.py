@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 
 from govcloud.inventory import InventoryError, build_inventory, hosts_from_cloud, script_list
+from govcloud.inventory.sources import services_from_cloud
 from inventory.helpers import ROOT, SCRIPT
 from inventory.views import from_script, from_yaml
 
@@ -150,38 +152,110 @@ def test_unknown_source_exits_2() -> None:
     assert done.returncode == 2 and "'ldap' is not a source (allowed: stack, cloud)" in done.stderr
 
 
-def cloud_records(sample_plan: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Nova servers and Neutron ports, as openstacksdk's to_dict() gives them, for the sample plan's
-    instances and ports (what the cloud holds after `pulumi up`)."""
+def cloud_records(
+    sample_plan: dict[str, Any],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+    """Nova servers, Neutron ports and security group rules (by group), as openstacksdk's to_dict()
+    gives them, for the sample plan's resources (what the cloud holds after `pulumi up`)."""
     servers, ports = [], []
+    rules: dict[str, list[dict[str, Any]]] = {}
     for r in sample_plan["resources"]:
         inputs = r["inputs"]
         if r["type"] == "openstack:compute/instance:Instance":
             servers.append({"id": f"id-{inputs['name']}", "name": inputs["name"], "metadata": inputs["metadata"]})
         elif r["type"] == "openstack:networking/port:Port":
             fixed = [{"ip_address": ip["ipAddress"], "subnet_id": ip["subnetId"]} for ip in inputs.get("fixedIps", [])]
-            ports.append({"name": inputs["name"], "device_id": "", "fixed_ips": fixed, "tags": inputs.get("tags", [])})
+            ports.append({"name": inputs["name"], "device_id": "", "fixed_ips": fixed, "tags": inputs.get("tags", []),
+                          "security_group_ids": inputs.get("securityGroupIds", [])})  # fmt: skip
+        elif r["type"] == "openstack:networking/secGroupRule:SecGroupRule":
+            rules.setdefault(inputs["securityGroupId"], []).append({
+                "id": r["name"], "direction": inputs["direction"], "ethertype": inputs["ethertype"],
+                "protocol": inputs.get("protocol"), "port_range_min": inputs.get("portRangeMin"),
+                "port_range_max": inputs.get("portRangeMax"), "remote_ip_prefix": inputs.get("remoteIpPrefix"),
+                "remote_group_id": None, "description": inputs.get("description"),
+            })  # fmt: skip
     by_name = {s["name"]: s["id"] for s in servers}
     for port in ports:
         owner = max((n for n in by_name if port["name"].startswith(f"{n}-")), key=len, default=None)
         port["device_id"] = by_name[owner] if owner else ""
     servers.append({"id": "id-other", "name": "someone-elses-vm", "metadata": {}})
-    return servers, ports
+    return servers, ports, rules
+
+
+def ingress_sorted(hostvars: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Host vars with each host's ingress rules in one order (the cloud has no order of rules)."""
+    return {
+        name: {**hv, "govcloud_ingress": sorted(hv["govcloud_ingress"], key=lambda r: json.dumps(r, sort_keys=True))}
+        for name, hv in hostvars.items()
+    }
 
 
 def test_the_cloud_gives_the_same_inventory(sample_plan: dict[str, Any], lab_doc: Any) -> None:
-    servers, ports = cloud_records(sample_plan)
-    hosts = hosts_from_cloud(servers, ports)
+    servers, ports, rules = cloud_records(sample_plan)
+    hosts = hosts_from_cloud(servers, ports, rules)
     assert [h.name for h in hosts] == sorted(lab_doc["all"]["hosts"])
     gateway = next(h for h in hosts if h.name == "data-exchange-xg-1")
     assert dict(gateway.address_zones) == {"ex-side": "extranet", "in-side": "intranet"}
     view = from_script(script_list(build_inventory(hosts)))
     lab = from_yaml(lab_doc)
-    # The cloud source reads no security groups: it leaves govcloud_ingress out (never an empty
-    # list, which would read as "open nothing"), and the playbook refuses such a host.
+    assert view.effective() == lab.effective()
+    assert ingress_sorted(view.hostvars) == ingress_sorted(lab.hostvars)
+    assert any(hv["govcloud_ingress"] for hv in view.hostvars.values())
+
+
+def test_without_the_rules_the_cloud_source_leaves_ingress_out(sample_plan: dict[str, Any]) -> None:
+    # never an empty list, which would read as "open nothing": the playbook refuses such a host
+    servers, ports, _ = cloud_records(sample_plan)
+    view = from_script(script_list(build_inventory(hosts_from_cloud(servers, ports))))
     assert all("govcloud_ingress" not in hv for hv in view.hostvars.values())
-    without_ingress = {n: {k: v for k, v in hv.items() if k != "govcloud_ingress"} for n, hv in lab.hostvars.items()}
-    assert view.effective() == lab.effective() and view.hostvars == without_ingress
+
+
+def one_server(rule: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
+    server = {"id": "s1", "name": "t-x",
+              "metadata": {"govcloud_tenant": "t", "govcloud_group": "g", "govcloud_role": "r", "mlps_level": "3"}}
+    port = {"device_id": "s1", "name": "t-x-net", "fixed_ips": [{"ip_address": "10.10.0.5"}], "tags": ["zone:intranet"],
+            "security_group_ids": ["sg1", "sg1"]}
+    base = {"id": "r1", "direction": "ingress", "ethertype": "IPv4", "protocol": "tcp", "port_range_min": 22,
+            "port_range_max": 22, "remote_ip_prefix": "10.30.0.0/16", "remote_group_id": None,
+            "description": "flow bastion-ssh; approval A-1"}  # fmt: skip
+    egress = {**base, "id": "r2", "direction": "egress"}
+    return [server], [port], {"sg1": [{**base, **rule}, egress]}
+
+
+def test_a_rule_made_by_hand_keeps_its_meaning() -> None:
+    # no description: still opened (it is open in the cloud), named so the firewall's comment says so
+    (host,) = hosts_from_cloud(*one_server({"description": "", "remote_ip_prefix": None}))
+    assert host.ingress is not None
+    assert [r.as_dict() for r in host.ingress] == [
+        {"flow": "undeclared", "port_max": 22, "port_min": 22, "protocol": "tcp", "source": "0.0.0.0/0"}
+    ]
+    (host,) = hosts_from_cloud(*one_server({}))
+    assert host.ingress is not None and [r.flow for r in host.ingress] == ["bastion-ssh"]
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ({"remote_group_id": "sg9"}, "admits a remote group"),
+        ({"protocol": None}, "protocol None (allowed: tcp, udp, icmp)"),
+        ({"protocol": "gre"}, "protocol 'gre'"),
+    ],
+)
+def test_a_rule_the_host_firewall_cannot_express_is_an_error(rule: dict[str, Any], message: str) -> None:
+    with pytest.raises(InventoryError, match=rf"the cloud: server t-x: security group rule r1: {re.escape(message)}"):
+        hosts_from_cloud(*one_server(rule))
+
+
+def test_the_cloud_source_places_services_by_the_catalog(sample_plan: dict[str, Any]) -> None:
+    servers, ports, rules = cloud_records(sample_plan)
+    hosts = hosts_from_cloud(servers, ports, rules)
+    assert services_from_cloud(hosts, ROOT / "catalog" / "platform.yaml") == sample_plan["outputs"]["services"]
+
+
+def test_a_broken_platform_catalog_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "platform.yaml").write_text("version: 1\n", encoding="utf-8")
+    with pytest.raises(InventoryError, match=r"platform.yaml: not a valid platform catalog"):
+        services_from_cloud([], tmp_path / "platform.yaml")
 
 
 def test_a_management_address_wins_when_the_cloud_names_it() -> None:
