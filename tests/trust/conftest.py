@@ -210,21 +210,31 @@ def ca_state(host: TrustHost) -> str:
     )
 
 
+def daemon_pids(zone: TrustZone) -> str:
+    """chronyd's and unbound's PIDs on both hosts: a restart shows as a new PID."""
+    return "".join(f"{h.alias}: " + h.ok("pgrep -x chronyd | sort; pgrep -x unbound || true").replace("\n", " ") + "\n"
+                   for h in (zone.server, zone.client))  # fmt: skip
+
+
 @dataclass
 class SecondRun:
     converge: Converge
-    ca_before: str  # ca_state before the restart
+    ca_before: str  # ca_state before the CA's services were restarted
     ca_after: str  # and after the run
+    pids_before: str  # daemon_pids before the run
+    pids_after: str
 
 
 @pytest.fixture(scope="session")
 def second_converge(trust_zone: TrustZone) -> SecondRun:
     """The whole site.yml once more over the converged zone, right after a restart of the CA's services:
-    one run, which every idempotence check reads, and which shows that nothing is reissued after a restart."""
-    before = ca_state(trust_zone.server)
+    the one run every idempotence check reads (each role's own check included), which also shows that
+    nothing is reissued after a restart and that no daemon is restarted by a run that changes nothing."""
+    ca_before = ca_state(trust_zone.server)
     trust_zone.server.ok(f"systemctl restart {CA_UNITS}")
+    pids_before = daemon_pids(trust_zone)
     run = trust_zone.converge()
-    return SecondRun(run, before, ca_state(trust_zone.server))
+    return SecondRun(run, ca_before, ca_state(trust_zone.server), pids_before, daemon_pids(trust_zone))
 
 
 @pytest.fixture(scope="session")
