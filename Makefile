@@ -91,8 +91,9 @@ typecheck: $(STAMP)
 
 # The VM's hardening run (about 10 minutes under software emulation) is `make test-vm`.
 # The trust services' functional tests are evidence too (docs/report.md).
+# The 15 slowest steps are listed at the end: where the CI's minutes go.
 pytest: $(STAMP)
-	$(BIN)/pytest -m "not vm_hardening" --evidence out/evidence/trust.json
+	$(BIN)/pytest -m "not vm_hardening" --durations=15 --evidence out/evidence/trust.json
 
 test-vm: $(STAMP)
 	$(BIN)/pytest tests/vm

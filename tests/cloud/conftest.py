@@ -2,7 +2,8 @@
 
 Each live module brings the cloud up when it is not (`up` is idempotent and takes seconds on a
 running cloud); test_cloud_live.py also takes it down to prove nothing is left listening. At the
-end of the session the cloud is taken down, pass or fail, so no test run leaves daemons behind.
+end of this package the cloud is taken down, pass or fail, so no test run leaves daemons behind
+and the tests after it do not share the machine's two cores with OpenStack's idle daemons.
 Nothing is skipped: without root, Debian's apt mirror or a free port the live tests fail, saying why.
 """
 
@@ -22,7 +23,7 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="package", autouse=True)
 def cloud_down_at_the_end() -> Iterator[None]:
     yield
     state = CloudState.default()

@@ -5,6 +5,9 @@ built from the plan (`govcloud inventory --plan`).
 The cloud must be up and hold the applied sample zone: brought up here if it is not (root,
 `govcloud cloud up`), and the zone applied if servers of the plan are missing (`govcloud cloud
 apply`, which only creates what is missing). Never skipped; this module never runs `down`.
+Named to run right after test_apply_drift.py, on the zone it applied, and before
+test_cloud_live.py takes the cloud down: the rest of the session then runs without OpenStack's
+daemons.
 """
 
 from __future__ import annotations
