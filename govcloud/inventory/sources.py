@@ -21,6 +21,8 @@ STACK_OUTPUT_ENV = "GOVCLOUD_STACK_OUTPUT"  # a file holding `pulumi stack outpu
 SOURCE_ENV = "GOVCLOUD_INVENTORY_SOURCE"  # "stack" (default) or "cloud"
 CATALOG_ENV = "GOVCLOUD_CATALOG"  # the catalog the cloud source places the platform services by
 PROTOCOLS = ("tcp", "udp", "icmp")
+RULE_FIELDS = ("id", "direction", "protocol", "port_range_min", "port_range_max", "remote_ip_prefix",
+               "remote_group_id", "description")  # fmt: skip
 PULUMI_TIMEOUT = 300
 
 
@@ -101,9 +103,9 @@ def flow_of(description: object) -> str:
 def ingress_from_cloud(
     server: str, group_ids: Iterable[str], rules: Mapping[str, list[Mapping[str, Any]]]
 ) -> tuple[Ingress, ...]:
-    """What the server's security groups let in, as the plan's `ingress` rules (the host firewall opens the
-    same). A rule the host firewall cannot express (a remote group, another protocol) is an error, not
-    something to leave out: `govcloud drift` shows where it came from."""
+    """What the server's security groups let in (`rules`: Neutron's rule fields), as the plan's `ingress`
+    rules (the host firewall opens the same). A rule the host firewall cannot express (a remote group,
+    another protocol) is an error, not something to leave out: `govcloud drift` shows where it came from."""
     found: set[Ingress] = set()
     for group_id in sorted(set(group_ids)):
         for rule in rules.get(group_id, []):
@@ -214,7 +216,10 @@ def read_cloud(cloud: str | None) -> list[Host]:
         ports = [p.to_dict() for p in conn.network.ports(tags="govcloud")]
         rules: dict[str, list[Mapping[str, Any]]] = {}
         for rule in conn.network.security_group_rules():
-            rules.setdefault(str(rule.security_group_id), []).append(rule.to_dict())
+            # Neutron's own field names (openstacksdk's to_dict() says ether_type)
+            rules.setdefault(str(rule.security_group_id), []).append(
+                {"ethertype": rule.ether_type} | {k: getattr(rule, k) for k in RULE_FIELDS}
+            )
     except Exception as exc:  # openstacksdk raises many kinds (auth, endpoint, HTTP)
         raise InventoryError(f"the cloud: {type(exc).__name__}: {exc}") from None
     return hosts_from_cloud(servers, ports, rules)

@@ -231,6 +231,9 @@ def test_a_rule_made_by_hand_keeps_its_meaning() -> None:
     ]
     (host,) = hosts_from_cloud(*one_server({}))
     assert host.ingress is not None and [r.flow for r in host.ingress] == ["bastion-ssh"]
+    # the host firewall is IPv4 only, like the plan's rules: an IPv6 rule is not read (nor refused)
+    (host,) = hosts_from_cloud(*one_server({"ethertype": "IPv6", "remote_group_id": "sg9"}))
+    assert host.ingress == ()
 
 
 @pytest.mark.parametrize(
