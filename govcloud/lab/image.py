@@ -9,12 +9,14 @@ finds the image (well under a second) or the tarball (an import, a few seconds).
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -169,6 +171,22 @@ def ensure_image(
     """The base image in podman's store: reuse it, import the cached tarball, or build both."""
     require("podman")
     image = base_image(suite, packages, script, cache)
+    with _building(image):
+        return _ensure(image, progress, suite, packages, script, rebuild)
+
+
+@contextmanager
+def _building(image: BaseImage) -> Iterator[None]:
+    """One build or import at a time: two test runs side by side (make test) both need the image."""
+    image.cache.mkdir(parents=True, exist_ok=True)
+    with (image.cache / ".build.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _ensure(
+    image: BaseImage, progress: Progress, suite: str, packages: Sequence[str], script: Path, rebuild: bool
+) -> BaseImage:
     if not rebuild and podman(["image", "exists", image.ref], check=False).returncode == 0:
         progress(f"image {image.ref}: present")
         return image
