@@ -92,16 +92,19 @@ typecheck: $(STAMP)
 # The VM's hardening run (about 10 minutes under software emulation) is `make test-vm`.
 # Two pytest runs side by side, since neither keeps both cores busy: the trust services' zone
 # (tests/trust, about 12 minutes of converges) and everything else. Their lines interleave, each
-# line whole; each run ends with its own summary and its 10 slowest steps (where the minutes go).
-# The trust services' functional tests are evidence too (docs/report.md).
+# whole and marked [trust] or [rest]; each run ends with its own summary and its 10 slowest steps
+# (where the minutes go). The trust services' functional tests are evidence too (docs/report.md).
 pytest: $(STAMP)
-	$(MAKE) --no-print-directory -j2 --output-sync=line pytest-trust pytest-rest
+	$(MAKE) --no-print-directory -j2 pytest-trust pytest-rest
 
+# pipefail: pytest's exit status, not sed's
 pytest-trust: $(STAMP)
-	$(BIN)/pytest -p no:cacheprovider --durations=10 --evidence out/evidence/trust.json tests/trust
+	bash -o pipefail -c '$(BIN)/pytest -p no:cacheprovider --durations=10 --evidence out/evidence/trust.json \
+		tests/trust 2>&1 | sed -u "s/^/[trust] /"'
 
 pytest-rest: $(STAMP)
-	$(BIN)/pytest -p no:cacheprovider -m "not vm_hardening" --durations=10 --ignore=tests/trust
+	bash -o pipefail -c '$(BIN)/pytest -p no:cacheprovider -m "not vm_hardening" --durations=10 --ignore=tests/trust \
+		2>&1 | sed -u "s/^/[rest] /"'
 
 test-vm: $(STAMP)
 	$(BIN)/pytest tests/vm
