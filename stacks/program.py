@@ -39,14 +39,11 @@ def host_inventory(catalog: Catalog) -> dict[str, dict[str, object]]:
 
 
 def service_addresses(catalog: Catalog) -> dict[str, list[str]]:
-    """Every platform service (time, audit-log, dns, bastion, ...) with its hosts' addresses."""
-    out: dict[str, list[str]] = {}
-    for service, place in sorted(catalog.platform.trust_services.items(), key=lambda item: str(item[0])):
-        hosts = [h for h in catalog.topology.hosts.get(place.tenant, []) if h.spec.group == place.group]
-        out[str(getattr(service, "value", service))] = sorted({n.ip for h in hosts for n in h.nics})
-    # outside the cloud: where the extranet resolver forwards (playbooks/group_vars/group_mgmt_dns.yml)
-    out["internet-resolver"] = [str(ip) for ip in catalog.platform.internet_exit.resolvers]
-    return out
+    """Every platform service with the plan's addresses of its hosts (catalog/platform.yaml places them)."""
+    hosts = catalog.topology.hosts
+    return catalog.platform.service_addresses(
+        lambda tenant, group: (n.ip for h in hosts.get(tenant, []) if h.spec.group == group for n in h.nics)
+    )
 
 
 def deploy(catalog: Catalog, settings: StackSettings) -> None:

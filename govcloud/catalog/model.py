@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable, Iterable
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -191,6 +192,16 @@ class Platform(Strict):
     trust_services: dict[TrustService, Placement]
     baseline_flows: list[BaselineFlow] = Field(default_factory=list)
     capacity: Quotas = Field(description="What the cloud can hand out in total across tenants.")
+
+    def service_addresses(self, addresses_of: Callable[[str, str], Iterable[str]]) -> dict[str, list[str]]:
+        """Every platform service (time, audit-log, dns, bastion, ...) with the addresses of the hosts
+        that run it (`addresses_of(tenant, group)`: the plan's or the live cloud's), then, outside the
+        cloud, where the extranet resolver forwards (playbooks/group_vars/group_mgmt_dns.yml)."""
+        out: dict[str, list[str]] = {}
+        for service, place in sorted(self.trust_services.items(), key=lambda item: str(item[0])):
+            out[str(getattr(service, "value", service))] = sorted(set(addresses_of(place.tenant, place.group)))
+        out["internet-resolver"] = [str(ip) for ip in self.internet_exit.resolvers]
+        return out
 
 
 class Owner(Strict):

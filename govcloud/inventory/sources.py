@@ -195,13 +195,10 @@ def services_from_cloud(hosts: Iterable[Host], platform_file: Path) -> dict[str,
     except errors.CatalogInvalid as exc:
         raise InventoryError(f"{platform_file}: not a valid platform catalog:\n{exc}") from None
     hosts = list(hosts)
-    out: dict[str, list[str]] = {}
-    for service, place in platform.trust_services.items():
-        placed = [h for h in hosts if h.tenant == place.tenant and h.group == place.group]
-        out[str(getattr(service, "value", service))] = sorted({ip for h in placed for _, ip in h.addresses})
-    # outside the cloud: the carrier's resolvers behind the unified exit, as in stacks/program.py
-    out["internet-resolver"] = [str(ip) for ip in platform.internet_exit.resolvers]
-    return dict(sorted(out.items()))
+    placed = platform.service_addresses(
+        lambda tenant, group: (ip for h in hosts if h.tenant == tenant and h.group == group for _, ip in h.addresses)
+    )
+    return dict(sorted(placed.items()))
 
 
 def read_cloud(cloud: str | None) -> list[Host]:
