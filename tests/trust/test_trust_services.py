@@ -86,6 +86,16 @@ def test_no_private_key_on_disk_and_pins_locked_away(trust_host: TrustHost) -> N
     assert trust_host.run("runuser -u govcloud-tsa -- ls /var/lib/govcloud/kms/issuing-ca").returncode != 0
 
 
+@pytest.mark.controls("L3-CEN-08")
+def test_a_token_copy_left_by_a_killed_ra_is_removed_by_its_next_run(trust_host: TrustHost) -> None:
+    # what a govcloud-ra killed while it signs leaves: its throwaway copy of the CA's token
+    stale = "/run/govcloud-ra/tmpkilled"
+    trust_host.ok(f"install -d -m 0700 {stale} && cp -a /var/lib/govcloud/kms/issuing-ca {stale}/tokens")
+    assert trust_host.ok("govcloud-ra list --json").startswith("[")
+    assert trust_host.run(f"test -e {stale}").returncode == 1, "the stale token copy is still there"
+    assert trust_host.ok("ls -A /run/govcloud-ra 2>/dev/null || true").strip() == ""
+
+
 @pytest.mark.controls("L3-CNS-03", "L3-CEN-05")
 def test_unapproved_or_rejected_request_is_never_issued(trust_host: TrustHost) -> None:
     before = issued_count(trust_host)
